@@ -1,0 +1,1 @@
+"""Scripts that prepare the course's offline assets; `python -m data_scripts` runs them all."""
