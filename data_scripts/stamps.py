@@ -54,7 +54,9 @@ def composite(source: Path, size: int = CANVAS_SIZE) -> Image.Image:
 
 
 def output_name(row: dict[str, str]) -> str:
-    return f"{row['domain']}/{row['class']}/{Path(row['path']).stem}.png"
+    """``<domain>/<class>/<source folder>_<stem>.png`` — the folder keeps names unique."""
+    source = Path(row["path"])
+    return f"{row['domain']}/{row['class']}/{source.parent.name}_{source.stem}.png"
 
 
 def index_is_current(folder: Path, manifest: list[dict[str, str]]) -> bool:
