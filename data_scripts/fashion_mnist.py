@@ -10,6 +10,7 @@ decoded arrays are checked against the same sha256 values before anything is wri
 from __future__ import annotations
 
 import gzip
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -78,7 +79,7 @@ def is_valid(path: Path) -> bool:
         with np.load(path) as stored:
             verify({key: stored[key] for key in FASHION_MNIST_SHA256}, str(path))
         return True
-    except (AssetError, OSError, KeyError, ValueError):
+    except (AssetError, OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return False
 
 

@@ -20,7 +20,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from nbconvert import HTMLExporter
 
 sys.path.insert(0, str(Path(__file__).parent))
-from notebook_list import NOTEBOOK_DIR, all_notebooks  # noqa: E402
+from notebook_list import NOTEBOOK_DIR, all_notebooks, write_atomic  # noqa: E402
 
 BUILD_DIR = NOTEBOOK_DIR.parent / "build"
 CELL_TIMEOUT_S = 300
@@ -37,13 +37,6 @@ def execute(path: Path) -> tuple[nbformat.NotebookNode, str]:
     except (CellExecutionError, CellTimeoutError) as error:
         lines = [line for line in str(error).strip().splitlines() if line.strip()]
         return notebook, f"FAILED: {lines[-1][:100] if lines else type(error).__name__}"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
 
 
 def main() -> int:

@@ -1,0 +1,83 @@
+"""tlhelpers.assets: checksums, atomic writes, and the prepared assets themselves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torchvision
+
+from tlhelpers import assets
+from tlhelpers.assets import AssetError
+
+
+def test_sha256_array_depends_on_dtype_shape_and_bytes():
+    base = np.arange(6, dtype=np.uint8)
+    assert assets.sha256_array(base) == assets.sha256_array(base.copy())
+    assert assets.sha256_array(base) != assets.sha256_array(base.reshape(2, 3))
+    assert assets.sha256_array(base) != assets.sha256_array(base.astype(np.int16))
+
+
+def test_atomic_path_leaves_target_untouched_on_failure(tmp_path):
+    target = tmp_path / "file.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError), assets.atomic_path(target) as tmp:
+        tmp.write_bytes(b"half-writ")
+        raise RuntimeError("killed mid-write")
+    assert target.read_bytes() == b"old"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "sub" / "file.bin"
+    assets.atomic_write_bytes(target, b"new")
+    assert target.read_bytes() == b"new"
+
+
+def test_check_sha256_names_cause_and_fix(tmp_path):
+    path = tmp_path / "weights.pth"
+    with pytest.raises(AssetError, match="missing — run `make data`"):
+        assets.check_sha256(path, "0" * 64)
+    path.write_bytes(b"truncated")
+    with pytest.raises(AssetError, match="truncated or corrupt.*make data"):
+        assets.check_sha256(path, "0" * 64)
+    assets.check_sha256(path, assets.sha256_file(path))
+
+
+def test_every_asset_is_prepared():
+    report = assets.asset_report()
+    missing = [detail for _, found, detail in report if not found]
+    assert not missing, missing
+    assert [name for name, _, _ in report] == [
+        "MobileNet_V2_Weights.IMAGENET1K_V1", "Fashion-MNIST", "photo stamps"]  # fmt: skip
+
+
+def test_asset_report_says_how_to_fix(tmp_path, monkeypatch):
+    monkeypatch.setenv("TLHELPERS_DATA_DIR", str(tmp_path))
+    report = dict((name, (found, detail)) for name, found, detail in assets.asset_report())
+    assert report["Fashion-MNIST"] == (False, f"Fashion-MNIST not found at {tmp_path}/fashion_mnist.npz — run `make data`")
+    assert not report["photo stamps"][0]
+
+
+def test_plain_torchvision_call_loads_the_offline_weights():
+    """The unmodified torchvision call works with the network blocked (see conftest)."""
+    weights = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1
+    model = torchvision.models.mobilenet_v2(weights=weights).eval()
+    from skimage.data import chelsea
+    from PIL import Image
+
+    image = weights.transforms()(Image.fromarray(chelsea())).unsqueeze(0)
+    with torch.inference_mode():
+        top5 = model(image).softmax(1).topk(5).indices[0].tolist()
+    names = [weights.meta["categories"][i] for i in top5]
+    assert {"tabby", "tiger cat", "Egyptian cat"} & set(names), names
+
+
+def test_hidden_download_fails_loudly(tmp_path, monkeypatch):
+    """With an empty hub cache, torchvision must try to download — and the guard stops it."""
+    from tlhelpers.netguard import NetworkBlockedError
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises((NetworkBlockedError, OSError)) as error:
+        torchvision.models.mobilenet_v2(weights="IMAGENET1K_V1")
+    assert "network access blocked" in str(error.value) or isinstance(error.value.__cause__, NetworkBlockedError)

@@ -1,0 +1,108 @@
+"""Generate the navigation cells and the index's contents list from the notebooks' titles.
+
+    python tools/navigation.py          # rewrite the generated cells where they changed
+    python tools/navigation.py --check  # exit 1 if any generated cell is out of date (CI)
+
+Generated cells carry a tag ("navigation" / "contents") and are never edited by hand.
+Each lesson's title is the first "# " heading of its first cell, e.g. "# 01 · ImageNet …".
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).parent))
+from notebook_list import NOTEBOOK_DIR, lessons, solutions, write_atomic  # noqa: E402
+
+NAV_TAG = "navigation"
+CONTENTS_TAG = "contents"
+
+
+def title(path: Path) -> str:
+    notebook = nbformat.read(path, as_version=4)
+    for line in notebook.cells[0].source.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise SystemExit(f"{path.name}: first cell has no '# NN · Title' heading — add one")
+
+
+def link(target: Path, start: Path) -> str:
+    relative = Path(*[".."] * len(start.parent.relative_to(NOTEBOOK_DIR).parts), target.relative_to(NOTEBOOK_DIR))
+    return f"[{title(target)}]({relative.as_posix()})"
+
+
+def nav_text(path: Path) -> str:
+    index = NOTEBOOK_DIR / "index.ipynb"
+    if path.parent.name == "solutions":
+        lesson = NOTEBOOK_DIR / path.name.replace("_solutions", "")
+        return f"< {link(lesson, path)} | {link(index, path)} >"
+    order = lessons()
+    position = order.index(path)
+    previous = link(order[position - 1], path) if position > 0 else link(index, path)
+    following = f" | {link(order[position + 1], path)} >" if position + 1 < len(order) else " >"
+    return f"< {previous} | {link(index, path)}{following}"
+
+
+def contents_text() -> str:
+    lines = ["## Contents", ""]
+    for lesson in lessons():
+        solution = NOTEBOOK_DIR / "solutions" / lesson.name.replace(".ipynb", "_solutions.ipynb")
+        extra = f" — [solutions](solutions/{solution.name})" if solution.exists() else ""
+        lines.append(f"1. [{title(lesson)}]({lesson.name}){extra}")
+    return "\n".join(lines)
+
+
+def tagged(text: str, tag: str, cell_id: str) -> nbformat.NotebookNode:
+    """A generated markdown cell with a fixed id, so regenerating it changes nothing."""
+    cell = nbformat.v4.new_markdown_cell(text, id=cell_id)
+    cell.metadata["tags"] = [tag]
+    return cell
+
+
+def with_navigation(notebook: nbformat.NotebookNode, text: str) -> None:
+    """Navigation directly after the title cell and as the very last cell."""
+    cells = [cell for cell in notebook.cells if NAV_TAG not in cell.metadata.get("tags", [])]
+    notebook.cells = [cells[0], tagged(text, NAV_TAG, "navigation-top"), *cells[1:],
+                      tagged(text, NAV_TAG, "navigation-bottom")]
+
+
+def with_contents(notebook: nbformat.NotebookNode, text: str) -> None:
+    """Replace the tagged contents cell (or add one after the title cell)."""
+    for cell in notebook.cells:
+        if CONTENTS_TAG in cell.metadata.get("tags", []):
+            cell.source = text
+            return
+    notebook.cells.insert(1, tagged(text, CONTENTS_TAG, CONTENTS_TAG))
+
+
+def update(path: Path, check: bool) -> bool:
+    """Regenerate one notebook's cells; return True if something was (or would be) changed."""
+    notebook = nbformat.read(path, as_version=4)
+    before = nbformat.writes(notebook)
+    if path.name == "index.ipynb":
+        with_contents(notebook, contents_text())
+    else:
+        with_navigation(notebook, nav_text(path))
+    changed = nbformat.writes(notebook) != before
+    if changed and not check:
+        write_atomic(path, nbformat.writes(notebook) + "\n")
+    return changed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--check", action="store_true", help="only report, exit 1 if out of date")
+    args = parser.parse_args()
+    stale = [p for p in [NOTEBOOK_DIR / "index.ipynb", *lessons(), *solutions()] if update(p, args.check)]
+    for path in stale:
+        verb = "out of date (run `make nav`)" if args.check else "updated"
+        print(f"{path.relative_to(NOTEBOOK_DIR)}: {verb}")
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
