@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test data lab bench matrix nav constraints clean help
+.PHONY: run test data lab execute nav constraints clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -12,6 +12,7 @@ help:
 	@echo "make test   - set up, prepare data, unit tests + nbval over every notebook"
 	@echo "make data   - fetch and verify weights and datasets (offline-friendly)"
 	@echo "make lab    - open JupyterLab on notebooks/index.ipynb"
+	@echo "make execute - re-execute the committed notebooks in place (after editing one)"
 	@echo "make nav    - regenerate navigation cells and the contents list"
 
 # The virtual environment, rebuilt when the dependency files change.
@@ -32,6 +33,9 @@ test: data
 
 lab: data
 	$(VENV)/bin/jupyter lab notebooks/index.ipynb
+
+execute: data nav
+	$(PY) tools/run_notebooks.py --inplace $(NB)
 
 nav: $(STAMP)
 	$(PY) tools/navigation.py

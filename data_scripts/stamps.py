@@ -21,6 +21,7 @@ from PIL import Image
 from data_scripts.fetch import fetch_deb, unpack_deb
 from data_scripts.run import run_main
 from tlhelpers.assets import (
+    NEUTRAL_BACKGROUND,
     STAMPS_INDEX,
     STAMPS_PACKAGE,
     AssetError,
@@ -34,7 +35,6 @@ from tlhelpers.assets import (
 
 STAMPS_ROOT_IN_DEB = "usr/share/tuxpaint/stamps"
 CANVAS_SIZE = 256
-BACKGROUND = (124, 116, 104)  # ImageNet mean RGB: zero after the usual normalisation
 INDEX_FIELDS = ["path", "class", "domain", "split", "source", "sha256"]
 
 
@@ -47,7 +47,7 @@ def composite(source: Path, size: int = CANVAS_SIZE) -> Image.Image:
     scale = 0.9 * size / max(image.size)
     new_size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     image = image.resize(new_size, Image.Resampling.LANCZOS)
-    canvas = Image.new("RGB", (size, size), BACKGROUND)
+    canvas = Image.new("RGB", (size, size), NEUTRAL_BACKGROUND)
     offset = ((size - image.width) // 2, (size - image.height) // 2)
     canvas.paste(image, offset, mask=image)
     return canvas

@@ -109,7 +109,7 @@ def test_composite_centres_cut_out_on_neutral_background(tmp_path):
     cut_out.save(source)
     image = stamps.composite(source, size=64)
     assert image.size == (64, 64) and image.mode == "RGB"
-    assert image.getpixel((0, 0)) == stamps.BACKGROUND
+    assert image.getpixel((0, 0)) == assets.NEUTRAL_BACKGROUND
     assert image.getpixel((32, 32)) == (255, 0, 0)
 
 

@@ -149,6 +149,10 @@ FASHION_MNIST_CLASSES = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
 
+# The ImageNet mean colour: transparent cut-outs and images are composited onto it, and
+# the usual normalisation maps it to zero, so the background carries no signal.
+NEUTRAL_BACKGROUND = (124, 116, 104)
+
 STAMPS_DIR = "stamps"
 STAMPS_INDEX = "index.csv"
 STAMPS_PACKAGE = "tuxpaint-stamps-default"

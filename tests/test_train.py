@@ -1,0 +1,132 @@
+"""tlhelpers.train on toy problems that train in well under a second."""
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from tlhelpers.models import freeze_backbone, unfreeze
+from tlhelpers.train import History, evaluate, fit, get_device, param_groups, predict, set_seed, topk
+
+
+def blobs(num_items=200, seed=0):
+    """Two well-separated Gaussian blobs in 2-D: a linearly separable toy problem."""
+    generator = torch.Generator().manual_seed(seed)
+    targets = torch.arange(num_items) % 2
+    points = torch.randn(num_items, 2, generator=generator) * 0.5 + (targets[:, None] * 2 - 1) * 2.0
+    return TensorDataset(points, targets)
+
+
+def loaders(batch_size=32):
+    train_loader = DataLoader(blobs(200, seed=0), batch_size=batch_size, shuffle=True)
+    val_loader = DataLoader(blobs(100, seed=1), batch_size=batch_size)
+    return train_loader, val_loader
+
+
+def mlp():
+    return nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+
+
+def test_fit_learns_separable_problem():
+    set_seed(0)
+    train_loader, val_loader = loaders()
+    history = fit(mlp(), train_loader, val_loader, epochs=5, lr=1e-2, progress=False)
+    assert len(history) == 5 and not history.stopped_early
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert history.train_acc[-1] > history.train_acc[0] and history.val_acc[-1] >= 0.95
+    rows = history.rows()
+    assert [row["epoch"] for row in rows] == [1, 2, 3, 4, 5]
+    assert set(rows[0]) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"}
+
+
+def test_fit_same_seed_same_history():
+    histories = []
+    for _ in range(2):
+        set_seed(123)
+        train_loader, val_loader = loaders()
+        histories.append(fit(mlp(), train_loader, val_loader, epochs=3, progress=False))
+    first, second = histories
+    for name in ("train_loss", "train_acc", "val_loss", "val_acc", "lr"):
+        assert getattr(first, name) == getattr(second, name), name
+
+
+def test_fit_without_validation_and_with_scheduler():
+    set_seed(0)
+    model = mlp()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    history = fit(model, loaders()[0], epochs=3, optimizer=optimizer, scheduler=scheduler, progress=False)
+    assert history.val_loss == [] and "val_loss" not in history.rows()[0]
+    assert history.lr == pytest.approx([0.1, 0.05, 0.025])
+
+
+def test_fit_max_seconds_stops_early():
+    set_seed(0)
+    history = fit(mlp(), loaders(batch_size=8)[0], loaders()[1], epochs=50, max_seconds=0, progress=False)
+    assert len(history) == 1 and history.stopped_early
+    assert len(history.val_acc) == 1, "the partial epoch is still validated"
+
+
+class TinyCNN(nn.Module):
+    def __init__(self, num_classes=2):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU()),
+            nn.Sequential(nn.Conv2d(4, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()),
+        )
+        self.fc = nn.Linear(8, num_classes)
+
+    def forward(self, images):
+        return self.fc(self.features(images).mean(dim=(2, 3)))
+
+
+def image_loader():
+    """Class 1 images are brighter in channel 0: separable, and 4-D for channels_last."""
+    targets = torch.arange(32) % 2
+    images = torch.randn(32, 3, 6, 6, generator=torch.Generator().manual_seed(0))
+    images[:, 0] += targets[:, None, None] * 3.0
+    return DataLoader(TensorDataset(images, targets), batch_size=8)
+
+
+def test_fit_cnn_channels_last_with_frozen_backbone():
+    set_seed(0)
+    model = freeze_backbone(TinyCNN())
+    history = fit(model, image_loader(), image_loader(), epochs=8, lr=0.05, progress=False, channels_last=True)
+    assert history.train_loss[-1] < history.train_loss[0]
+    assert not model.training, "fit leaves the model in eval mode"
+    for parameter in model.parameters():
+        parameter.requires_grad = False
+    with pytest.raises(ValueError, match="frozen"):
+        fit(model, image_loader(), epochs=1, progress=False)
+
+
+def test_param_groups_discriminative_lrs_without_frozen():
+    model = unfreeze(TinyCNN(), 1)
+    groups = param_groups(model, head_lr=1e-2, backbone_lr=1e-4)
+    assert [(group["name"], group["lr"]) for group in groups] == [("head", 1e-2), ("backbone", 1e-4)]
+    assert {id(p) for p in groups[0]["params"]} == {id(p) for p in model.fc.parameters()}
+    assert {id(p) for p in groups[1]["params"]} == {id(p) for p in model.features[1].parameters()}
+    optimizer = torch.optim.SGD(groups, lr=0.1)
+    assert [group["lr"] for group in optimizer.param_groups] == [1e-2, 1e-4]
+    assert len(param_groups(freeze_backbone(model), 1e-2, 1e-4)) == 1
+
+
+def test_evaluate_predict_topk():
+    set_seed(0)
+    model = TinyCNN().train()
+    loss, acc = evaluate(model, image_loader())
+    assert loss > 0 and 0 <= acc <= 1 and model.training, "evaluate restores the mode"
+    probabilities, targets = predict(model, image_loader())
+    assert probabilities.shape == (32, 2) and targets.shape == (32,)
+    assert torch.allclose(probabilities.sum(dim=1), torch.ones(32))
+    predictions = topk(model, next(iter(image_loader()))[0], ["cat", "dog"], k=5)
+    assert len(predictions) == 8 and all(len(row) == 2 for row in predictions)
+    assert all(row[0][1] >= row[1][1] and {row[0][0], row[1][0]} == {"cat", "dog"} for row in predictions)
+    assert len(topk(model, torch.randn(3, 6, 6), ["cat", "dog"], k=1)) == 1
+    with pytest.raises(ValueError, match="categories"):
+        topk(model, torch.randn(1, 3, 6, 6), ["cat"])
+
+
+def test_get_device_and_history_dict():
+    assert get_device().type in {"cpu", "cuda", "mps"}
+    assert History().as_dict()["stopped_early"] is False

@@ -1,0 +1,372 @@
+"""Checkers for the notebooks' exercises.
+
+Every checker prints one short line and returns a :class:`CheckResult`; none of them
+raises, so an exercise left unanswered still runs clean under nbval:
+
+- ``not attempted yet`` while the answer is ``None``, ``...`` or the stub's own value;
+- ``not quite: <what is wrong>`` (with a hint where one helps);
+- ``correct!``.
+
+Wrong answers are described without giving the solution away ("0.31 is too low", "12
+parameter tensors outside classifier require gradients"). The exercises' solutions
+live in ``notebooks/solutions/``. ``name`` prefixes the message when a cell checks several
+answers; ``hint`` replaces the default hint.
+
+    answer = ...  # your code here
+    check_close(answer, expected=0.25, tol=0.01, name="accuracy")
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import nn
+
+Status = Literal["not attempted", "wrong", "correct"]
+
+NOT_ATTEMPTED: Status = "not attempted"
+WRONG: Status = "wrong"
+CORRECT: Status = "correct"
+
+_NO_STUB = object()  # the default for ``stub``: only None and ... count as unanswered
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a check: ``status`` and the one-line ``message`` that was printed.
+
+    ``bool(result)`` is True only when the answer is correct. In Jupyter the result shows
+    nothing of its own, because the checker has already printed its message.
+    """
+
+    status: Status
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == CORRECT
+
+    def __str__(self) -> str:
+        return self.message
+
+    def _ipython_display_(self) -> None:
+        # The checker printed the message already; showing it again as Out[] would double it.
+        pass
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _prefix(name: str | None) -> str:
+    return f"{name}: " if name else ""
+
+
+def _not_attempted(name: str | None = None) -> CheckResult:
+    """Result for an exercise whose stub has not been replaced yet."""
+    return CheckResult(NOT_ATTEMPTED, f"{_prefix(name)}not attempted yet — replace the `...` with your answer")
+
+
+def _wrong(problem: str, hint: str | None = None, name: str | None = None) -> CheckResult:
+    """Result for an answer that is not right: ``problem`` says what, ``hint`` how to fix it."""
+    message = f"{_prefix(name)}not quite: {problem}"
+    if hint:
+        message += f" — hint: {hint}"
+    return CheckResult(WRONG, message)
+
+
+def _correct(name: str | None = None) -> CheckResult:
+    """Result for a correct answer."""
+    return CheckResult(CORRECT, f"{_prefix(name)}correct!")
+
+
+def is_unanswered(answer: Any, stub: Any = _NO_STUB) -> bool:
+    """True if ``answer`` is None, ``...`` or identical/equal to the exercise's ``stub``."""
+    if answer is None or answer is Ellipsis:
+        return True
+    if stub is _NO_STUB:
+        return False
+    if answer is stub:
+        return True
+    try:
+        return bool(type(answer) is type(stub) and answer == stub)
+    except Exception:  # e.g. arrays, whose == is elementwise
+        return False
+
+
+def checker(function: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    """Decorate a checker so that it prints its message and never raises.
+
+    An exception inside the check (an answer of an unexpected type, say) becomes a
+    "not quite" result that names the exception.
+    """
+
+    @functools.wraps(function)
+    def run_check(*args: Any, **kwargs: Any) -> CheckResult:
+        try:
+            result = function(*args, **kwargs)
+        except Exception as error:  # never let an exercise cell fail
+            name = kwargs.get("name")
+            result = _wrong(
+                f"could not check it ({type(error).__name__}: {error})",
+                hint="look at the type and shape the exercise asks for",
+                name=name,
+            )
+        print(result.message)
+        return result
+
+    return run_check
+
+
+# --- generic checks ------------------------------------------------------------------------
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _as_float_array(value: Any) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, dtype=float)
+
+
+def _compare_close(answer: Any, expected: Any, tol: float, name: str | None, hint: str | None) -> CheckResult:
+    try:
+        answer_array = _as_float_array(answer)
+    except (TypeError, ValueError):
+        return _wrong(f"expected numbers, got {type(answer).__name__}", hint, name)
+    expected_array = _as_float_array(expected)
+    if answer_array.shape != expected_array.shape:
+        return _wrong(f"expected shape {expected_array.shape}, got {answer_array.shape}", hint, name)
+    if np.isnan(answer_array).any():
+        return _wrong("the answer contains NaN", hint, name)
+    difference = answer_array - expected_array
+    off = np.abs(difference) > tol
+    if not off.any():
+        return _correct(name)
+    if answer_array.ndim == 0:
+        direction = "too high" if difference > 0 else "too low"
+        return _wrong(f"{answer_array.item():.4g} is {direction}", hint, name)
+    first = tuple(int(i) for i in np.argwhere(off)[0])
+    return _wrong(f"{int(off.sum())} of {off.size} values are off, the first at index {first}", hint, name)
+
+
+@checker
+def check_close(
+    answer: Any,
+    expected: Any,
+    tol: float = 1e-6,
+    name: str | None = None,
+    hint: str | None = None,
+    stub: Any = _NO_STUB,
+) -> CheckResult:
+    """Correct if the number (or array, tensor) ``answer`` is within ``tol`` of ``expected`` everywhere."""
+    if is_unanswered(answer, stub):
+        return _not_attempted(name)
+    return _compare_close(answer, expected, tol, name, hint)
+
+
+@checker
+def check_value(
+    answer: Any,
+    expected: Any,
+    tol: float | None = None,
+    name: str | None = None,
+    hint: str | None = None,
+    stub: Any = _NO_STUB,
+) -> CheckResult:
+    """Correct if ``answer`` equals ``expected``.
+
+    Text ignores surrounding spaces and case; lists and tuples compare item by item;
+    numbers, arrays and tensors compare within ``tol`` (default: exact up to rounding).
+    """
+    if is_unanswered(answer, stub):
+        return _not_attempted(name)
+    if tol is not None or isinstance(expected, (np.ndarray, torch.Tensor)):
+        return _compare_close(answer, expected, tol or 0.0, name, hint)
+    if isinstance(expected, str):
+        if not isinstance(answer, str):
+            return _wrong(f"expected text, got {type(answer).__name__}", hint, name)
+        if answer.strip().lower() == expected.strip().lower():
+            return _correct(name)
+        return _wrong(f"{answer!r} is not the answer", hint, name)
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(answer, (list, tuple)):
+            return _wrong(f"expected a list of {len(expected)} items, got {type(answer).__name__}", hint, name)
+        if len(answer) != len(expected):
+            return _wrong(f"expected {len(expected)} items, got {len(answer)}", hint, name)
+        mismatches = [i for i, (a, e) in enumerate(zip(answer, expected)) if a != e]
+        if mismatches:
+            problem = f"mismatch at {_count(len(mismatches), 'position')}, the first is {mismatches[0]}"
+            return _wrong(problem, hint, name)
+        return _correct(name)
+    if _is_number(expected):
+        if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+            answer = answer.item()
+        if not _is_number(answer):
+            return _wrong(f"expected a number, got {type(answer).__name__}", hint, name)
+        if math.isclose(answer, expected, rel_tol=1e-9, abs_tol=1e-12):
+            return _correct(name)
+        return _wrong(f"{answer} is {'too high' if answer > expected else 'too low'}", hint, name)
+    if bool(answer == expected):
+        return _correct(name)
+    return _wrong(f"{answer!r} is not the answer", hint, name)
+
+
+@checker
+def check_shape(
+    answer: Any,
+    expected_shape: Sequence[int | None],
+    name: str | None = None,
+    hint: str | None = None,
+) -> CheckResult:
+    """Correct if the tensor/array (or shape) ``answer`` has ``expected_shape``; None matches any size."""
+    if answer is None or answer is Ellipsis:
+        return _not_attempted(name)
+    if hasattr(answer, "shape"):
+        shape = tuple(answer.shape)
+    elif isinstance(answer, (tuple, list)):  # torch.Size is a tuple
+        shape = tuple(answer)
+    else:
+        return _wrong(f"expected a tensor, an array or a shape, got {type(answer).__name__}", hint, name)
+    expected = tuple(expected_shape)
+    matches = len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
+    if matches:
+        return _correct(name)
+    sizes = ["any" if e is None else str(e) for e in expected]
+    shown = f"({', '.join(sizes)}{',' if len(sizes) == 1 else ''})"
+    if len(shape) != len(expected):
+        return _wrong(f"expected {len(expected)} dimensions {shown}, got {len(shape)}: {shape}", hint, name)
+    return _wrong(f"expected shape {shown}, got {shape}", hint, name)
+
+
+@checker
+def check_choice(
+    answer: Any,
+    options: Sequence[Any],
+    correct: Any,
+    name: str | None = None,
+    hint: str | None = None,
+) -> CheckResult:
+    """Multiple choice: ``answer`` must be one of ``options`` (strings ignore case) and equal ``correct``."""
+    if answer is None or answer is Ellipsis:
+        return _not_attempted(name)
+
+    def normalise(value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    normalised_options = [normalise(option) for option in options]
+    if normalise(answer) not in normalised_options:
+        listed = ", ".join(repr(option) for option in options)
+        return _wrong(f"{answer!r} is not one of the options", f"pick one of {listed}", name)
+    if normalise(answer) == normalise(correct):
+        return _correct(name)
+    return _wrong(f"{answer!r} is not the best option", hint, name)
+
+
+# --- model checks --------------------------------------------------------------------------
+
+
+def _head_path(model: nn.Module) -> str:
+    """Where the head is, found as the course's own ``replace_head`` and ``freeze_backbone`` find it."""
+    from tlhelpers.models import find_head  # lazily: checks stays importable on its own
+
+    return find_head(model).path
+
+
+@checker
+def check_head(
+    model: Any,
+    num_classes: int,
+    input_shape: Sequence[int] | None = None,
+    name: str | None = None,
+    hint: str | None = None,
+) -> CheckResult:
+    """Correct if ``model``'s classifier head outputs ``num_classes`` scores.
+
+    The head is found by :func:`tlhelpers.models.find_head` (the last ``nn.Linear`` in a
+    known place such as ``classifier`` or ``fc``, or SqueezeNet's 1x1 convolution). With
+    ``input_shape`` (e.g. ``(3, 224, 224)``) the model also runs on one zero image, in eval
+    mode, to check the output shape.
+    """
+    if model is None or model is Ellipsis:
+        return _not_attempted(name)
+    if not isinstance(model, nn.Module):
+        return _wrong(f"expected a torch.nn.Module, got {type(model).__name__}", hint, name)
+    default_hint = hint or "replace the last layer with nn.Linear(in_features, num_classes)"
+    try:
+        head_path = _head_path(model)
+    except ValueError:
+        return _wrong("the model has no nn.Linear (or 1x1 nn.Conv2d) layer to act as a head", default_hint, name)
+    head = model.get_submodule(head_path)
+    out_features = head.out_features if isinstance(head, nn.Linear) else head.out_channels
+    if out_features != num_classes:
+        return _wrong(f"the head `{head_path}` outputs {out_features} scores, not {num_classes}", default_hint, name)
+    if input_shape is not None:
+        was_training = model.training
+        model.eval()
+        try:
+            device = next(model.parameters()).device
+            with torch.inference_mode():
+                output = model(torch.zeros(1, *input_shape, device=device))
+        finally:
+            model.train(was_training)
+        if tuple(output.shape) != (1, num_classes):
+            return _wrong(f"one image gives output shape {tuple(output.shape)}, not (1, {num_classes})", hint, name)
+    return _correct(name)
+
+
+@checker
+def check_frozen(
+    model: Any,
+    trainable: Sequence[str] | None = None,
+    name: str | None = None,
+    hint: str | None = None,
+) -> CheckResult:
+    """Correct if exactly the parameters under ``trainable`` require gradients.
+
+    ``trainable`` lists parameter-name prefixes (``["classifier"]``, or
+    ``["features.18", "classifier"]`` for a partly unfrozen backbone); by default just the
+    head (:func:`tlhelpers.models.find_head`): a frozen backbone with a trainable head.
+    """
+    if model is None or model is Ellipsis:
+        return _not_attempted(name)
+    if not isinstance(model, nn.Module):
+        return _wrong(f"expected a torch.nn.Module, got {type(model).__name__}", hint, name)
+    if trainable is None:
+        try:
+            trainable = [_head_path(model)]
+        except ValueError:
+            return _wrong("the model has no nn.Linear (or 1x1 nn.Conv2d) head", hint, name)
+    prefixes = tuple(prefix.rstrip(".") for prefix in trainable)
+
+    def should_train(parameter_name: str) -> bool:
+        return any(parameter_name == prefix or parameter_name.startswith(prefix + ".") for prefix in prefixes)
+
+    parameters = list(model.named_parameters())
+    frozen_wrongly = [n for n, p in parameters if should_train(n) and not p.requires_grad]
+    training_wrongly = [n for n, p in parameters if not should_train(n) and p.requires_grad]
+    if not any(should_train(n) for n, _ in parameters):
+        return _wrong(f"no parameters are named {' or '.join(prefixes)}", hint, name)
+    where = ", ".join(prefixes)
+    if training_wrongly:
+        return _wrong(
+            f"requires_grad is True for {_count(len(training_wrongly), 'parameter tensor')} outside {where} "
+            f"(e.g. {training_wrongly[0]})",
+            hint or "set requires_grad = False on every parameter of the backbone",
+            name,
+        )
+    if frozen_wrongly:
+        return _wrong(
+            f"requires_grad is False for {_count(len(frozen_wrongly), 'parameter tensor')} of {where} "
+            f"(e.g. {frozen_wrongly[0]})",
+            hint or "the new head must train: freeze the backbone before replacing the head",
+            name,
+        )
+    return _correct(name)
