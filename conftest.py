@@ -17,7 +17,6 @@ from tlhelpers.netguard import block_network
 
 matplotlib.use("Agg")
 os.environ["IPYTHONDIR"] = str(Path(__file__).parent / "tests" / "ipython")
-os.environ.setdefault("MPLBACKEND", "Agg")
 block_network()
 
 

@@ -10,6 +10,7 @@ Exit status is non-zero if any notebook fails.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -35,7 +36,8 @@ def execute(path: Path) -> tuple[nbformat.NotebookNode, str]:
         client.execute()
         return notebook, "ok"
     except (CellExecutionError, CellTimeoutError) as error:
-        lines = [line for line in str(error).strip().splitlines() if line.strip()]
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # tracebacks carry terminal colours
+        lines = [line for line in plain.strip().splitlines() if line.strip()]
         return notebook, f"FAILED: {lines[-1][:100] if lines else type(error).__name__}"
 
 
