@@ -1,4 +1,4 @@
-"""Generate the navigation cells and the index's contents list from the notebooks' titles.
+"""Generate the navigation cells, the index's contents and the README's list from the notebooks' titles.
 
     python tools/navigation.py          # rewrite the generated cells where they changed
     python tools/navigation.py --check  # exit 1 if any generated cell is out of date (CI)
@@ -79,6 +79,29 @@ def with_contents(notebook: nbformat.NotebookNode, text: str) -> None:
     notebook.cells.insert(1, tagged(text, CONTENTS_TAG, CONTENTS_TAG))
 
 
+README = NOTEBOOK_DIR.parent / "README.md"
+README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
+
+
+def readme_list() -> str:
+    lines = []
+    for lesson in lessons():
+        solution = Path("notebooks/solutions") / lesson.name.replace(".ipynb", "_solutions.ipynb")
+        lines.append(f"1. [{title(lesson)}](notebooks/{lesson.name}) — [solutions]({solution.as_posix()})")
+    return "\n".join(lines)
+
+
+def update_readme(check: bool) -> bool:
+    """Rewrite the README's list of notebooks between its two markers."""
+    text = README.read_text(encoding="utf-8")
+    before, rest = text.split(README_START, 1)
+    _, after = rest.split(README_END, 1)
+    new = f"{before}{README_START}\n{readme_list()}\n{README_END}{after}"
+    if new != text and not check:
+        write_atomic(README, new)
+    return new != text
+
+
 def update(path: Path, check: bool) -> bool:
     """Regenerate one notebook's cells; return True if something was (or would be) changed."""
     notebook = nbformat.read(path, as_version=4)
@@ -98,9 +121,11 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="only report, exit 1 if out of date")
     args = parser.parse_args()
     stale = [p for p in [NOTEBOOK_DIR / "index.ipynb", *lessons(), *solutions()] if update(p, args.check)]
+    if update_readme(args.check):
+        stale.append(README)
     for path in stale:
         verb = "out of date (run `make nav`)" if args.check else "updated"
-        print(f"{path.relative_to(NOTEBOOK_DIR)}: {verb}")
+        print(f"{path.relative_to(NOTEBOOK_DIR.parent)}: {verb}")
     return 1 if (args.check and stale) else 0
 
 
