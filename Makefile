@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test data lab execute nav constraints clean help
+.PHONY: run test data lab execute nav bench constraints clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -14,6 +14,7 @@ help:
 	@echo "make lab    - open JupyterLab on notebooks/index.ipynb"
 	@echo "make execute - re-execute the committed notebooks in place (after editing one)"
 	@echo "make nav    - regenerate navigation cells and the contents list"
+	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
 
 # The virtual environment, rebuilt when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
@@ -39,6 +40,9 @@ execute: data nav
 
 nav: $(STAMP)
 	$(PY) tools/navigation.py
+
+bench: data
+	$(PY) -m benchmarks.bench
 
 constraints: $(STAMP)
 	@(echo "# Exact versions behind the committed notebook outputs (pip install -c constraints.txt)."; \

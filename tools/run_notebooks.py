@@ -27,11 +27,15 @@ BUILD_DIR = NOTEBOOK_DIR.parent / "build"
 CELL_TIMEOUT_S = 300
 
 
-def execute(path: Path) -> tuple[nbformat.NotebookNode, str]:
-    """Run one notebook in its own folder; return it and "ok" or the error's first line."""
+def execute(path: Path, record_timing: bool = False) -> tuple[nbformat.NotebookNode, str]:
+    """Run one notebook in its own folder; return it and "ok" or the error's last line.
+
+    ``record_timing`` stores each cell's start and end in its metadata (for benchmarks/;
+    committed notebooks are saved without it, so re-running them changes no metadata).
+    """
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            record_timing=False, resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+                            record_timing=record_timing, resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
     try:
         client.execute()
         return notebook, "ok"

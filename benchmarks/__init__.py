@@ -1,0 +1,1 @@
+"""Performance benchmarks: `python -m benchmarks.bench` (what `make bench` runs)."""
