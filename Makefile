@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test data lab execute nav bench constraints clean help
+.PHONY: run test data lab execute nav bench matrix constraints clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -15,6 +15,7 @@ help:
 	@echo "make execute - re-execute the committed notebooks in place (after editing one)"
 	@echo "make nav    - regenerate navigation cells and the contents list"
 	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
+	@echo "make matrix - the full decision-matrix sweep -> notebooks/results/decision_matrix.json"
 
 # The virtual environment, rebuilt when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
@@ -43,6 +44,9 @@ nav: $(STAMP)
 
 bench: data
 	$(PY) -m benchmarks.bench
+
+matrix: data
+	$(PY) -m tlhelpers.matrix
 
 constraints: $(STAMP)
 	@(echo "# Exact versions behind the committed notebook outputs (pip install -c constraints.txt)."; \
