@@ -23,7 +23,9 @@ from tlhelpers.plots import (
     plot_embedding,
     plot_embeddings_side_by_side,
     plot_history,
+    plot_learning_curves,
     plot_model_zoo,
+    plot_sweep,
     show_images,
     show_misclassified,
     show_topk,
@@ -167,6 +169,14 @@ def test_plot_embeddings_side_by_side_share_one_legend():
     assert fig.axes[0].get_legend() is None and fig.axes[1].get_legend() is not None
 
 
+def test_plot_embeddings_side_by_side_of_different_datasets_get_a_legend_each():
+    features, targets = clustered_features()
+    maps = {"photos": (features, targets, CLASSES), "clothes": (features, targets, ["shirt", "bag", "boot"])}
+    fig = plot_embeddings_side_by_side(maps, method="pca")
+    assert repr(fig) == "<Figure size 1300x500 with 2 Axes>"
+    assert [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes] == [CLASSES, ["shirt", "bag", "boot"]]
+
+
 def test_plot_embedding_rejects_unknown_method():
     features, targets = clustered_features()
     with pytest.raises(ValueError, match="use 'pca' or 'tsne'"):
@@ -210,3 +220,32 @@ def test_plot_decision_matrix():
     assert fig.axes[0].images[0].get_clim() == (-12.5, 12.5)  # symmetric around the centre
     default_texts = texts_of(plot_decision_matrix(np.array([[0.5, 0.25, 1.0]]), ["acc"], ["a", "b", "c"]))
     assert default_texts == ["0.50", "0.25", "1.00"]
+
+
+def test_plot_learning_curves():
+    curves = {
+        "photos": {
+            "frozen": ([1, 5, 10], [0.5, 0.7, 0.8], [0.1, 0.05, 0.02]),
+            "fine-tune": ([1, 5], [0.4, 0.6], [0, 0]),
+        },
+        "clothes": {"fine-tune": ([10, 100], [0.6, 0.9], [0.01, 0.01])},
+    }
+    fig = plot_learning_curves(curves, chance={"photos": 0.2})
+    assert repr(fig) == "<Figure size 920x390 with 2 Axes>"
+    photos, clothes = fig.axes
+    assert photos.get_xscale() == "log" and [ax.get_title() for ax in fig.axes] == ["photos", "clothes"]
+    colors = {line.get_label(): line.get_color() for ax in fig.axes for line in ax.get_lines()}
+    assert colors["fine-tune"] == "C1" and clothes.get_lines()[0].get_color() == "C1", "one colour per strategy"
+    assert [text.get_text() for text in fig.legends[0].get_texts()] == ["frozen", "fine-tune", "chance"]
+
+
+def test_plot_sweep_one_panel_per_metric_and_a_highlight():
+    fig = plot_sweep([0, 1, 2, 19], {"val accuracy": [0.8, 0.82, 0.85, 0.86], "seconds": [1, 2, 3, 9]},
+                           "unfrozen blocks", highlight=2, title="k = 2")
+    assert repr(fig) == "<Figure size 900x340 with 2 Axes>"
+    assert [ax.get_title() for ax in fig.axes] == ["val accuracy", "seconds"]
+    curve, circle = fig.axes[0].get_lines()
+    assert list(curve.get_xdata()) == [0, 1, 2, 19] and list(circle.get_xdata()) == [2]
+    assert list(circle.get_ydata()) == [0.85]
+    with pytest.raises(ValueError, match="3 results for 4 values"):
+        plot_sweep([0, 1, 2, 3], {"acc": [1, 2, 3]}, "k")

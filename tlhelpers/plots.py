@@ -330,10 +330,16 @@ def plot_embeddings_side_by_side(
     method: str = "tsne",
     seed: int = 0,
 ) -> Figure:
-    """Several :func:`plot_embedding` maps in one row, e.g. ``{"ImageNet features": (f, y, classes), ...}``."""
-    fig, axes = _figure((5.0 * len(maps) + 1.5, 5), 1, len(maps))
-    for index, (ax, (name, (features, targets, classes))) in enumerate(zip(axes.flat, maps.items())):
-        plot_embedding(features, targets, classes, method, seed, ax=ax, title=name, legend=index == len(maps) - 1)
+    """Several :func:`plot_embedding` maps in one row, e.g. ``{"ImageNet features": (f, y, classes), ...}``.
+
+    Maps with the same classes share one legend, at the right of the last of them; maps of
+    different datasets (photos beside Fashion-MNIST) each get their own.
+    """
+    class_lists = [list(classes) for _, _, classes in maps.values()]
+    legends = [index == len(maps) - 1 or class_lists[index] != class_lists[index + 1] for index in range(len(maps))]
+    fig, axes = _figure((5.0 * len(maps) + 1.5 * sum(legends), 5), 1, len(maps))
+    for ax, legend, (name, (features, targets, classes)) in zip(axes.flat, legends, maps.items()):
+        plot_embedding(features, targets, classes, method, seed, ax=ax, title=name, legend=legend)
     return fig
 
 
@@ -464,4 +470,74 @@ def plot_decision_matrix(
             ax.text(col, row, text, ha="center", va="center", fontsize=10, color="white" if dark else "black")
     if title:
         ax.set_title(title)
+    return fig
+
+
+def plot_learning_curves(
+    curves: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]]],
+    chance: Mapping[str, float] | None = None,
+    xlabel: str = "training images per class (log scale)",
+    ylabel: str = "accuracy",
+    title: str | None = None,
+) -> Figure:
+    """Learning curves, one panel per dataset: ``{panel: {strategy: (amounts, means, stds)}}``.
+
+    Each strategy keeps its colour in every panel; the band is mean ± std over seeds. The
+    x axis is logarithmic; ``chance`` (per panel) draws a dotted line at chance accuracy.
+    """
+    names = list(dict.fromkeys(strategy for panel in curves.values() for strategy in panel))
+    fig, axes = _figure((4.6 * len(curves), 3.9), 1, len(curves), sharey=True)
+    for ax, (panel, strategies) in zip(axes.flat, curves.items()):
+        for strategy, (amounts, means, stds) in strategies.items():
+            x, mean, std = np.asarray(amounts, float), np.asarray(means, float), np.asarray(stds, float)
+            color = f"C{names.index(strategy) % 10}"
+            ax.plot(x, mean, marker="o", markersize=4, color=color, label=strategy)
+            ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, linewidth=0)
+        if chance and panel in chance:
+            ax.axhline(chance[panel], color="gray", linestyle=":", linewidth=1, label="chance")
+        ax.set_xscale("log")
+        ax.set_title(panel)
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3, which="both")
+    axes[0, 0].set_ylabel(ylabel)
+    handles, labels = {}, []
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    if handles:
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(len(handles), 5),
+                   fontsize=8, frameon=False)  # fmt: skip
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_sweep(
+    values: Sequence[float],
+    panels: Mapping[str, Sequence[float]],
+    xlabel: str,
+    highlight: float | None = None,
+    title: str | None = None,
+) -> Figure:
+    """One result per setting of a knob, one panel per metric: ``{"val accuracy": [...], ...}``.
+
+    ``values`` are the knob's settings (e.g. the number of unfrozen blocks) on a linear x axis;
+    ``highlight`` circles that setting in every panel, for a slider to move along.
+    """
+    x = np.asarray(values, dtype=float)
+    fig, axes = _figure((4.5 * len(panels), 3.4), 1, len(panels))
+    for index, (ax, (metric, results)) in enumerate(zip(axes.flat, panels.items())):
+        y = np.asarray(results, dtype=float)
+        if len(y) != len(x):
+            raise ValueError(f"panel {metric!r} has {len(y)} results for {len(x)} values of {xlabel!r}")
+        ax.plot(x, y, marker="o", markersize=4, color=f"C{index % 10}")
+        if highlight is not None:
+            chosen = np.flatnonzero(x == highlight)
+            ax.plot(x[chosen], y[chosen], "o", markersize=12, markerfacecolor="none", markeredgecolor="black")
+        ax.set_xticks(x)
+        ax.set_xlabel(xlabel)
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
     return fig

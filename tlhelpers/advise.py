@@ -1,0 +1,181 @@
+"""Where does my dataset fall? A strategy for your own images, read off the measured decision matrix.
+
+    python -m tlhelpers.advise path/to/images        # laid out as path/to/images/<class>/<image>.jpg
+
+:func:`advise` reads the folder with :func:`tlhelpers.data.image_folder` (unusable files are
+skipped and counted), counts the images per class, scores the folder's similarity to
+ImageNet (:mod:`tlhelpers.similarity`, on :data:`~tlhelpers.similarity.SCORE_IMAGES`
+images, as the references were) and places it among the reference datasets of the
+committed sweep (:mod:`tlhelpers.matrix`). The advice is what *won the measurement* at the
+nearest measured point: the reference dataset with the closest score among those measured
+at your number of images per class, at the nearest amount (on a log scale). When two
+strategies are within the seed-to-seed spread of each other, the cheaper one is advised.
+
+The advice is a starting point, not a verdict: the references are three small datasets and
+one model, and your own validation set has the last word.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from tlhelpers.assets import AssetError
+from tlhelpers.data import ImageFolderError, count_per_class, image_folder, weights_transform
+from tlhelpers.matrix import DATASETS, MODEL_NAME, STRATEGIES, WEIGHTS_NAME, Verdict, load_results, summarize, verdict
+from tlhelpers.models import get_model, get_weights
+from tlhelpers.similarity import SCORE_IMAGES, similarity_score
+
+
+@dataclass
+class Advice:
+    """What :func:`advise` found and recommends; ``str(advice)`` is the printed report."""
+
+    root: str
+    counts: dict[str, int]
+    skipped: int
+    score: float
+    scored_images: int
+    references: dict[str, float]  # reference dataset → its score
+    images_per_class: int  # the median count over classes
+    reference: str  # the reference dataset the advice is read from
+    measured_n: int  # its measured amount nearest to images_per_class
+    strategy: str  # a key of tlhelpers.matrix.STRATEGIES
+    reason: str  # one line
+    verdict: Verdict
+
+    @property
+    def placement(self) -> str:
+        """Where the score sits among the references, in words."""
+        ordered = sorted(self.references.items(), key=lambda item: item[1])
+        nearest = min(ordered, key=lambda item: abs(item[1] - self.score))[0]
+        below = [name for name, score in ordered if score <= self.score]
+        above = [name for name, score in ordered if score > self.score]
+        if not below:
+            where = f"closer to ImageNet than {DATASETS[above[0]]}"
+        elif not above:
+            where = f"farther from ImageNet than {DATASETS[below[-1]]}"
+        else:
+            where = f"between {DATASETS[below[-1]]} and {DATASETS[above[0]]}"
+        return f"{where}; nearest: {DATASETS[nearest]}"
+
+    def __str__(self) -> str:
+        width = max(len(name) for name in self.counts)
+        lines = [f"folder: {self.root} — {len(self.counts)} classes, {sum(self.counts.values())} images"
+                 + (f" ({self.skipped} files skipped)" if self.skipped else "")]  # fmt: skip
+        lines += [f"  {name:<{width}}  {count:>6}" for name, count in self.counts.items()]
+        smallest = min(self.counts.values())
+        note = f"; smallest class: {smallest}" if smallest < self.images_per_class else ""
+        lines.append(f"images per class: {self.images_per_class} (median{note})")
+        ordered = sorted(self.references.items(), key=lambda item: item[1])
+        scale = " | ".join(f"{DATASETS[name]} {score:.2f}" for name, score in ordered)
+        lines.append(f"similarity to ImageNet: {self.score:.2f} on {self.scored_images} images "
+                     "(0 = like ImageNet, larger = farther)")  # fmt: skip
+        lines.append(f"  references: {scale}")
+        lines.append(f"  → {self.placement}")
+        lines.append(f"recommended: {STRATEGIES[self.strategy]}")
+        lines.append(f"reason: {self.reason}")
+        return "\n".join(lines)
+
+
+def _images(count: int) -> str:
+    return f"{count} image" + ("" if count == 1 else "s")
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.0f} %"
+
+
+def choose(results: dict, score: float, images_per_class: int) -> tuple[str, int, str, str, Verdict]:
+    """(reference dataset, measured amount, strategy, one-line reason, verdict) for a score and an amount."""
+    references = {name: entry["score"] for name, entry in results["similarity"].items()}
+    summary = summarize(results["runs"])
+    amounts = {name: sorted({row["n_per_class"] for row in summary if row["dataset"] == name}) for name in references}
+    amounts = {name: values for name, values in amounts.items() if values}
+    if not amounts:
+        raise ValueError("the results file has no runs of its reference datasets — run `python -m tlhelpers.matrix`")
+    # Nearest in similarity among the references measured up to (about) this many images per class.
+    covering = [name for name, values in amounts.items() if values[-1] * 2 >= images_per_class] or list(amounts)
+    reference = min(covering, key=lambda name: abs(references[name] - score))
+    measured_n = min(amounts[reference], key=lambda n: (abs(math.log(n) - math.log(max(images_per_class, 1))), n))
+    found = verdict(results["runs"], reference, measured_n)
+    seconds = {row["strategy"]: row["seconds"] for row in summary
+               if row["dataset"] == reference and row["n_per_class"] == measured_n}  # fmt: skip
+    where = f"on {DATASETS[reference]} with {_images(measured_n)} per class (the nearest measured point)"
+    means, winner, runner_up = found.means, found.winner, found.runner_up
+    versus = (
+        f"{STRATEGIES[winner]} {_percent(means[winner])} vs {STRATEGIES[runner_up]} {_percent(means[runner_up])}, "
+        f"margin {100 * found.margin:.0f} ± {100 * found.margin_std:.0f} points"
+    )
+    if found.clear:
+        strategy, reason = winner, f"{where} it won the measurement: {versus}"
+    else:
+        strategy = min((winner, runner_up), key=lambda name: seconds.get(name, math.inf))
+        reason = f"{where} the top two were within the spread over seeds ({versus}); {STRATEGIES[strategy]} is cheaper"
+    if measured_n * 2 < images_per_class:
+        reason += f" — you have more than the {_images(measured_n)} per class measured there, so also try fine-tuning"
+    return reference, measured_n, strategy, reason, found
+
+
+def advise(
+    root: str | Path,
+    results: dict | str | Path | None = None,
+    model: nn.Module | None = None,
+    num_images: int = SCORE_IMAGES,
+    seed: int = 0,
+) -> Advice:
+    """Counts per class, similarity to ImageNet and a measured recommendation for the folder ``root``.
+
+    ``results`` is the sweep's results (dict or path; default: the committed file). ``model``
+    defaults to the pretrained model the sweep used. Raises
+    :class:`~tlhelpers.data.ImageFolderError` for folders that cannot be used.
+    """
+    weights = get_weights(MODEL_NAME, WEIGHTS_NAME)
+    with warnings.catch_warnings(record=True):  # skipped files are counted in the report instead
+        warnings.simplefilter("always")
+        dataset = image_folder(root, transform=weights_transform(weights))
+    counts = count_per_class(dataset)
+    if len(counts) < 2:
+        raise ImageFolderError(
+            f"{root} has one class folder ({next(iter(counts))}); a classifier needs at least two — "
+            f"expected {root}/<class_name>/<image>.jpg, e.g. {root}/cats/001.jpg and {root}/dogs/001.jpg"
+        )
+    results = load_results() if results is None else results
+    results = results if isinstance(results, dict) else load_results(results)
+    model = model if model is not None else get_model(MODEL_NAME, WEIGHTS_NAME)
+    score = similarity_score(model, dataset, num_images=num_images, seed=seed)
+    images_per_class = round(statistics.median(counts.values()))
+    reference, measured_n, strategy, reason, found = choose(results, score, images_per_class)
+    return Advice(
+        root=str(root), counts=counts, skipped=len(dataset.skipped), score=score,
+        scored_images=min(num_images, len(dataset)),
+        references={name: entry["score"] for name, entry in results["similarity"].items()},
+        images_per_class=images_per_class, reference=reference, measured_n=measured_n,
+        strategy=strategy, reason=reason, verdict=found,
+    )  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("path", help="folder laid out as PATH/<class_name>/<image>")
+    parser.add_argument("--results", type=Path, default=None, help="results of `python -m tlhelpers.matrix`")
+    parser.add_argument("--images", type=int, default=SCORE_IMAGES, help="images to score (default: %(default)s)")
+    args = parser.parse_args(argv)
+    try:
+        print(advise(args.path, args.results, num_images=args.images))
+    except (ImageFolderError, AssetError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
