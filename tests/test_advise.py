@@ -83,7 +83,13 @@ def test_advise_counts_scores_and_recommends(tmp_path):
                      "similarity to ImageNet:", "references: photo stamps 0.10 | cartoon stamps (3 classes) 0.20",
                      "recommended:", "reason:"):  # fmt: skip
         assert expected in report
-    assert advice.placement.startswith(("closer to", "between", "farther from"))
+    assert advice.placement.startswith(("closer to", "between", "farther from", "level with"))
+    advice.score = 0.2004
+    assert advice.placement == "level with cartoon stamps (3 classes)"
+    advice.score = 0.16
+    assert advice.placement == "between photo stamps and cartoon stamps (3 classes); nearest: cartoon stamps (3 classes)"
+    advice.score = 0.01
+    assert advice.placement == "closer to ImageNet than photo stamps; nearest: photo stamps"
 
 
 @pytest.mark.parametrize(

@@ -186,6 +186,21 @@ def test_preload_equals_the_per_item_transform(fake_data_dir):
         data.preload(data.stamps("photo", "val", transform=data.weights_transform(WEIGHTS, 16, train=True)))
 
 
+def test_preload_progress_bar_can_be_switched_off(fake_data_dir, monkeypatch):
+    bars = []
+
+    def recording_tqdm(iterable, **kwargs):
+        bars.append(kwargs)
+        return iterable
+
+    monkeypatch.setattr(data, "tqdm", recording_tqdm)
+    dataset = data.stamps("photo", "all", transform=data.weights_transform(WEIGHTS, image_size=16))
+    assert data.preload(dataset, batch_size=4, progress=False).images.shape == (15, 3, 16, 16)
+    data.preload(dataset, batch_size=4)
+    assert [bar["disable"] for bar in bars] == [True, False]
+    assert all(bar["delay"] > 0 for bar in bars)  # by default only slow preloads show a bar
+
+
 def test_make_loader_is_repeatable(fake_data_dir):
     preloaded = data.preload(data.stamps("photo", "all", transform=data.weights_transform(WEIGHTS, 16)))
 

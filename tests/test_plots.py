@@ -234,6 +234,7 @@ def test_plot_learning_curves():
     assert repr(fig) == "<Figure size 920x390 with 2 Axes>"
     photos, clothes = fig.axes
     assert photos.get_xscale() == "log" and [ax.get_title() for ax in fig.axes] == ["photos", "clothes"]
+    assert [label.get_text() for label in photos.get_xticklabels()] == ["1", "5", "10"]
     colors = {line.get_label(): line.get_color() for ax in fig.axes for line in ax.get_lines()}
     assert colors["fine-tune"] == "C1" and clothes.get_lines()[0].get_color() == "C1", "one colour per strategy"
     assert [text.get_text() for text in fig.legends[0].get_texts()] == ["frozen", "fine-tune", "chance"]

@@ -57,6 +57,8 @@ class Advice:
         """Where the score sits among the references, in words."""
         ordered = sorted(self.references.items(), key=lambda item: item[1])
         nearest = min(ordered, key=lambda item: abs(item[1] - self.score))[0]
+        if round(self.references[nearest], 2) == round(self.score, 2):  # equal as printed
+            return f"level with {DATASETS[nearest]}"
         below = [name for name, score in ordered if score <= self.score]
         above = [name for name, score in ordered if score > self.score]
         if not below:

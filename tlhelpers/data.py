@@ -433,12 +433,18 @@ def weights_transform(weights: WeightsEnum | str, image_size: int | None = None,
 
 
 def preload(
-    dataset: ImageDataset, batch_size: int = 64, num_workers: int = 0, max_bytes: int = 8 * 2**30
+    dataset: ImageDataset,
+    batch_size: int = 64,
+    num_workers: int = 0,
+    max_bytes: int = 8 * 2**30,
+    progress: bool = True,
 ) -> PreloadedDataset:
     """Transform every item once and keep the stacked tensors in memory (same fingerprint).
 
     Meant for deterministic (evaluation) transforms: a random augmentation would be drawn once
-    and then frozen. Refuses to allocate more than ``max_bytes``.
+    and then frozen. Refuses to allocate more than ``max_bytes``. A progress bar appears when
+    the work takes more than 2 seconds; ``progress=False`` never shows one (in a notebook the
+    bar is an output of its own, so whether it appears would depend on the machine's speed).
     """
     if len(dataset) == 0:
         raise ValueError("cannot preload an empty dataset")
@@ -459,7 +465,7 @@ def preload(
     images = torch.empty((len(dataset), *first.shape), dtype=first.dtype)
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
     start = 0
-    for batch, _ in tqdm(loader, desc="preloading", delay=2):
+    for batch, _ in tqdm(loader, desc="preloading", delay=2, disable=not progress):
         images[start : start + len(batch)] = batch
         start += len(batch)
     return PreloadedDataset(images, dataset.targets, dataset.classes, dataset.keys, dataset.transform, dataset.name)

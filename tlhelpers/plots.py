@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 from PIL import Image
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -496,6 +497,9 @@ def plot_learning_curves(
         if chance and panel in chance:
             ax.axhline(chance[panel], color="gray", linestyle=":", linewidth=1, label="chance")
         ax.set_xscale("log")
+        amounts_drawn = sorted({float(a) for amounts, _, _ in strategies.values() for a in amounts})
+        ax.set_xticks(amounts_drawn, [f"{a:g}" for a in amounts_drawn])  # the measured amounts, as plain numbers
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_title(panel)
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3, which="both")

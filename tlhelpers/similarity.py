@@ -221,8 +221,12 @@ def score_spread(
 
     With fewer images than ``subset_size`` every "subset" is the whole set (spread 0).
     """
+    layer = layer or last_batchnorm_layer(model)
+    if layer not in moments.layers:
+        raise ValueError(f"the moments do not include layer {layer!r} — pass it to activation_moments(layers=...)")
+    only = ActivationMoments([layer], {layer: moments.means[layer]}, {layer: moments.squares[layer]})
     size = min(subset_size, len(moments))
-    scores = [score_from_moments(model, moments.subset(seeded_choice(len(moments), size, seed)), layer)
+    scores = [score_from_moments(model, only.subset(seeded_choice(len(only), size, seed)), layer)
               for seed in range(num_subsets)]  # fmt: skip
     return float(np.mean(scores)), float(np.std(scores)), scores
 
