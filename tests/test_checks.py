@@ -186,3 +186,12 @@ def test_custom_checker_and_result_display():
     result = check_positive(1)
     assert str(result) == "correct!"
     assert result._ipython_display_() is None  # shows nothing more in Jupyter: the message was printed
+
+
+def test_check_claims_prints_each_statement_and_says_whether_all_hold(capsys):
+    from tlhelpers.checks import check_claims
+
+    assert check_claims({"two is more than one": 2 > 1, "pi is about 3": abs(3.14159 - 3) < 0.2}) is True
+    assert capsys.readouterr().out == "yes  two is more than one\nyes  pi is about 3\n"
+    assert check_claims({"holds": True, "fails": 1 > 2}) is False
+    assert capsys.readouterr().out == "yes  holds\nNO   fails\n"

@@ -65,3 +65,20 @@ def test_lesson_structure(path):
 def test_every_solution_belongs_to_a_lesson():
     names = {p.name for p in lessons()}
     assert all(p.name.replace("_solutions", "") in names for p in solutions())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_ignored_output_says_why(path):
+    """nbval's NBVAL_IGNORE_OUTPUT is never a blanket: the next line is a comment "# (reason)".
+
+    The reasons in use: versions and thread counts, wall-clock times, and whole-network training
+    whose last digits depend on the CPU (those cells are followed by a checked `check_claims` cell).
+    """
+    for cell in code_cells(path):
+        lines = cell.source.splitlines()
+        if lines and lines[0].strip() == "# NBVAL_IGNORE_OUTPUT":
+            assert len(lines) > 1 and re.match(r"# \(.+\)$", lines[1]), (
+                f"{path.name}, cell {cell.id}: put the reason on the line after NBVAL_IGNORE_OUTPUT, as '# (…)'"
+            )
+        misplaced = any("NBVAL_IGNORE_OUTPUT" in line for line in lines[1:])
+        assert not misplaced, f"{path.name}, cell {cell.id}: NBVAL_IGNORE_OUTPUT must be the first line"

@@ -370,3 +370,20 @@ def check_frozen(
             name,
         )
     return _correct(name)
+
+
+# --- claims the notebook text makes about its own run ---------------------------------------
+
+
+def check_claims(claims: dict[str, bool]) -> bool:
+    """Print ``yes``/``NO`` for each statement the text makes about this run's results.
+
+    Whole-network training is not bit-stable across CPUs and thread counts, so the exact
+    numbers of such a run are printed in a cell that nbval ignores. The *statements* the text
+    makes about them ("fine-tuning beats from scratch by more than 5 points") are stable, and
+    a cell of ``check_claims`` keeps them checked: if a run ever disagrees with the text, the
+    printed ``NO`` differs from the committed ``yes`` and nbval fails. Returns True if all hold.
+    """
+    for claim, holds in claims.items():
+        print(f"{'yes' if holds else 'NO '}  {claim}")
+    return all(bool(holds) for holds in claims.values())
