@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test data lab execute nav bench matrix constraints clean help
+.PHONY: run test data lab execute nav bench matrix matrix-check constraints clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make nav    - regenerate navigation cells and the contents list"
 	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
 	@echo "make matrix - the full decision-matrix sweep -> notebooks/results/decision_matrix.json"
+	@echo "make matrix-check - run the sweep again into build/ and compare it point by point with the committed file"
 
 # The virtual environment, rebuilt when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
@@ -46,7 +47,11 @@ bench: data
 	$(PY) -m benchmarks.bench
 
 matrix: data
-	$(PY) -m tlhelpers.matrix
+	$(PY) -m tlhelpers.matrix --threads 1
+
+matrix-check: data
+	$(PY) -m tlhelpers.matrix --threads 1 --output build/decision_matrix_again.json
+	$(PY) -m tlhelpers.matrix --compare build/decision_matrix_again.json
 
 constraints: $(STAMP)
 	@(echo "# Exact versions behind the committed notebook outputs (pip install -c constraints.txt)."; \

@@ -1,6 +1,8 @@
 """tlhelpers.features with a tiny CNN and a fake dataset that follows the tlhelpers.data contract."""
 
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -155,3 +157,30 @@ def test_train_linear_head_on_separable_features():
     assert history.val_acc[-1] >= 0.95 and history.train_loss[-1] < history.train_loss[0]
     same_head, same_history = train_linear_head(features[:200], targets[:200], **options)
     assert torch.equal(same_head.weight, head.weight) and same_history.train_loss == history.train_loss
+
+
+def test_a_users_file_names_cannot_steer_where_the_cache_is_written(tmp_path):
+    """Cache files are named by a sha256 of model, data and layer: nothing from the folder reaches the path."""
+    import os
+
+    from PIL import Image
+
+    from tlhelpers.data import image_folder
+
+    user = tmp_path / "user"
+    hostile = ["..", "..%2f..%2fescape", "a\nb", "evil.pt", "-rf ~"]
+    for index, name in enumerate(hostile):
+        folder = user / ("cls" + str(index % 2))
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8, 8), (index * 40, 0, 0)).save(folder / f"{name}.png", format="PNG")
+    (user / "cls0" / os.fsdecode(b"caf\xe9.png")).write_bytes((user / "cls0" / "...png").read_bytes())
+    before = sorted(str(path) for path in tmp_path.rglob("*"))
+
+    dataset = image_folder(user, transform=torchvision.transforms.v2.Compose(
+        [torchvision.transforms.v2.ToImage(), torchvision.transforms.v2.ToDtype(torch.float32, scale=True)]))
+    cache = tmp_path / "cache"
+    extract_features(CountingCNN(), dataset, cache_dir=cache, progress=False)
+
+    written = sorted(set(str(path) for path in tmp_path.rglob("*")) - set(before))
+    assert len(written) == 2 and written[0] == str(cache), written
+    assert re.fullmatch(r"[0-9a-f]{64}\.pt", Path(written[1]).name) and Path(written[1]).parent == cache

@@ -106,3 +106,22 @@ def test_every_strategy_runs_on_a_tiny_problem(strategy, tmp_path):
     assert set(result) == {"seconds", "eval"} and 0 <= result["eval"] <= 1
     after = context.pretrained.state_dict()
     assert all(torch.equal(before[name], after[name]) for name in before), "the shared model is never modified"
+
+
+def test_compare_runs_checks_each_point_against_the_committed_spread():
+    from tlhelpers.matrix import compare_runs, comparison_report
+
+    committed = fake_rows({"features": [0.80, 0.84, 0.82], "fine_tuning": [0.70, 0.70, 0.70]})
+    same = compare_runs(committed, committed)
+    assert all(row["within"] and row["identical"] == 3 for row in same)
+    assert comparison_report(same).splitlines()[-1] == "2 of 2 points within the committed spread; 6 of 6 runs identical to the committed ones"
+
+    moved = fake_rows({"features": [0.81, 0.85, 0.83], "fine_tuning": [0.75, 0.75, 0.75]})
+    by_strategy = {row["strategy"]: row for row in compare_runs(moved, committed)}
+    assert by_strategy["features"]["within"], "1 point off, spread 1.6 points: 2 std = 3.3"
+    assert not by_strategy["fine_tuning"]["within"], "5 points off where the seeds agreed: beyond the 2-point floor"
+    report = comparison_report(compare_runs(moved, committed))
+    assert "fine_tuning" in report and "OUTSIDE" in report and report.endswith("1 of 2 points within the committed spread; 0 of 6 runs identical to the committed ones")
+
+    with pytest.raises(KeyError, match="not in the reference"):
+        compare_runs(fake_rows({"features": [0.5]}, dataset="fashion_mnist"), committed)

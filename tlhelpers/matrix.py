@@ -31,6 +31,10 @@ rest held out; and as an evaluation domain for models trained on photos (``carto
 
     python -m tlhelpers.matrix              # the full sweep → notebooks/results/decision_matrix.json
     python -m tlhelpers.matrix --reduced    # the notebook's reduced sweep, printed, nothing written
+
+    # reproduce the committed file: same command, another output, then compare point by point
+    python -m tlhelpers.matrix --threads 1 --output /tmp/again.json
+    python -m tlhelpers.matrix --compare /tmp/again.json
 """
 
 from __future__ import annotations
@@ -454,6 +458,51 @@ def results_table(rows: Sequence[dict], key: str = "acc") -> str:
     return "\n".join(lines)
 
 
+# --- reproducing the committed file ---------------------------------------------------------------
+
+
+def compare_runs(new_rows: Sequence[dict], reference_rows: Sequence[dict], min_tolerance: float = 0.02) -> list[dict]:
+    """Each (dataset, images per class, strategy) point of ``new_rows`` against ``reference_rows``.
+
+    A point is *within the spread* when its new mean over seeds lies within ``max(2 × the reference's
+    std over seeds, min_tolerance)`` of the reference mean (the tolerance floor covers points whose
+    seeds happened to agree exactly). ``identical`` counts the seeds whose accuracy came back
+    exactly (same code, seed, CPU and thread count give the same numbers).
+    """
+    reference = {(r["dataset"], r["n_per_class"], r["strategy"]): r for r in summarize(reference_rows)}
+    by_seed = {(r["dataset"], r["n_per_class"], r["strategy"], r["seed"]): r["acc"] for r in reference_rows}
+    compared = []
+    for row in summarize(new_rows):
+        point = (row["dataset"], row["n_per_class"], row["strategy"])
+        if point not in reference:
+            raise KeyError(f"{point} is not in the reference results — were they made by another sweep?")
+        ref = reference[point]
+        seeds = [r for r in new_rows if (r["dataset"], r["n_per_class"], r["strategy"]) == point]
+        tolerance = max(2 * ref["std"], min_tolerance)
+        compared.append({
+            "dataset": point[0], "n_per_class": point[1], "strategy": point[2],
+            "mean": row["mean"], "reference_mean": ref["mean"], "reference_std": ref["std"],
+            "within": abs(row["mean"] - ref["mean"]) <= tolerance,
+            "identical": sum(by_seed.get(point + (r["seed"],)) == r["acc"] for r in seeds), "seeds": len(seeds),
+        })  # fmt: skip
+    return compared
+
+
+def comparison_report(compared: Sequence[dict]) -> str:
+    """The comparison as text: points outside the spread listed, then one line of totals."""
+    lines = [f"{'point':<24}{'strategy':<16}{'new':>6}{'committed':>16}  identical seeds"]
+    for row in compared:
+        if not row["within"]:
+            lines.append(f"{row['dataset'] + ' ' + str(row['n_per_class']) + '/class':<24}{row['strategy']:<16}"
+                         f"{100 * row['mean']:5.1f}%{100 * row['reference_mean']:9.1f} ± {100 * row['reference_std']:3.1f}"
+                         f"  {row['identical']}/{row['seeds']}  OUTSIDE")  # fmt: skip
+    within = sum(row["within"] for row in compared)
+    identical, seeds = sum(row["identical"] for row in compared), sum(row["seeds"] for row in compared)
+    lines.append(f"{within} of {len(compared)} points within the committed spread; "
+                 f"{identical} of {seeds} runs identical to the committed ones")  # fmt: skip
+    return "\n".join(lines)
+
+
 # --- the results file ------------------------------------------------------------------------------
 
 
@@ -533,7 +582,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reduced", action="store_true", help="run the notebook's reduced sweep and only print it")
     parser.add_argument("--output", type=Path, default=RESULTS_PATH, help=f"results file (default {RESULTS_PATH})")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's own choice)")
+    parser.add_argument("--compare", type=Path, metavar="NEW", default=None,
+                        help=f"only compare the results file NEW with the committed {RESULTS_PATH.name} (exit 1 if a point "
+                             "falls outside the committed spread)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.compare:
+        compared = compare_runs(load_results(args.compare)["runs"], load_results(RESULTS_PATH)["runs"])
+        print(comparison_report(compared))
+        return 0 if all(row["within"] for row in compared) else 1
     if args.threads:
         torch.set_num_threads(args.threads)
     parts = REDUCED_SWEEP if args.reduced else FULL_SWEEP
