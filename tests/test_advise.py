@@ -132,3 +132,16 @@ def test_cli_prints_the_report(tmp_path, capsys):
     assert main([str(folder), "--results", str(results), "--images", "4"]) == 0
     output = capsys.readouterr().out
     assert "2 classes, 6 images" in output and "recommended: " in output
+
+
+def test_advise_survives_the_torture_folder(tmp_path):
+    """The advisor reads a user's folder through the same loader: every bad file is skipped and counted."""
+    from test_data import build_torture_folder
+
+    root = tmp_path / "mine"
+    bad_name_ok = build_torture_folder(root)
+    advice = advise(root, RESULTS, model=TinyBatchNormNet(), num_images=8)  # counts skips in its report
+    loaded_cats = 11 + bad_name_ok  # the loader's 10 (+ the odd name), and huge.png: no pixel limit here
+    assert advice.counts == {"cats": loaded_cats, "dogs": 1} and advice.skipped == 8
+    assert advice.score > 0 and advice.strategy in {"features", "fine_tuning", "early_features", "scratch"}
+    assert "(8 files skipped)" in str(advice)
