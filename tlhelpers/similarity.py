@@ -198,10 +198,16 @@ def layer_distances(model: nn.Module, moments: ActivationMoments) -> dict[str, f
 
 def score_from_moments(model: nn.Module, moments: ActivationMoments, layer: str | None = None) -> float:
     """The similarity score of the images in ``moments``: :func:`layer_distances` at ``layer`` (default: the last)."""
+    layer, only = _one_layer(model, moments, layer)
+    return layer_distances(model, only)[layer]
+
+
+def _one_layer(model: nn.Module, moments: ActivationMoments, layer: str | None) -> tuple[str, ActivationMoments]:
+    """``layer`` (default: the last BatchNorm layer) and the moments of that layer alone."""
     layer = layer or last_batchnorm_layer(model)
     if layer not in moments.layers:
         raise ValueError(f"the moments do not include layer {layer!r} — pass it to activation_moments(layers=...)")
-    return layer_distances(model, ActivationMoments([layer], moments.means, moments.squares))[layer]
+    return layer, ActivationMoments([layer], {layer: moments.means[layer]}, {layer: moments.squares[layer]})
 
 
 def seeded_choice(num_items: int, size: int, seed: int) -> list[int]:
@@ -221,10 +227,7 @@ def score_spread(
 
     With fewer images than ``subset_size`` every "subset" is the whole set (spread 0).
     """
-    layer = layer or last_batchnorm_layer(model)
-    if layer not in moments.layers:
-        raise ValueError(f"the moments do not include layer {layer!r} — pass it to activation_moments(layers=...)")
-    only = ActivationMoments([layer], {layer: moments.means[layer]}, {layer: moments.squares[layer]})
+    layer, only = _one_layer(model, moments, layer)
     size = min(subset_size, len(moments))
     scores = [score_from_moments(model, only.subset(seeded_choice(len(only), size, seed)), layer)
               for seed in range(num_subsets)]  # fmt: skip
