@@ -4,54 +4,88 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test data lab execute nav bench matrix matrix-check constraints clean help
+.PHONY: run test test-browser data lab execute nav exercises grade grade-check bench matrix matrix-check constraints clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    - set up, prepare data, execute every notebook into build/ (summary table)"
 	@echo "make test   - set up, prepare data, unit tests + nbval over every notebook"
+	@echo "make test-browser - the widgets of notebooks 01 and 04, clicked in headless Chromium in JupyterLab"
 	@echo "make data   - fetch and verify weights and datasets (offline-friendly)"
 	@echo "make lab    - open JupyterLab on notebooks/index.ipynb"
 	@echo "make execute - re-execute the committed notebooks in place (after editing one)"
 	@echo "make nav    - regenerate navigation cells and the contents list"
+	@echo "make exercises - regenerate the student notebooks from the instructor versions (nbgrader)"
+	@echo "make grade SUBMISSIONS=dir - autograde one notebook (or folder) per student -> build/grades.csv, build/feedback/"
+	@echo "make grade-check - the nbgrader round trip (solved, untouched, hostile submissions) on every notebook"
 	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
-	@echo "make matrix - the full decision-matrix sweep -> notebooks/results/decision_matrix.json"
-	@echo "make matrix-check - run the sweep again into build/ and compare it point by point with the committed file"
+	@echo "make matrix - the full decision-matrix sweep, serial, one thread -> notebooks/results/decision_matrix.json"
+	@echo "make matrix-check - the sweep again on every core (ENGINE=joblib) into build/, compared point by point with the committed file"
 
 # The virtual environment, rebuilt when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,instructor]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (tlhelpers)" >/dev/null
 	@touch $(STAMP)
+
+# Jupyter settings for this venv only (never the user's home), from tools/jupyter/: JupyterLab fetches no
+# news and checks for no updates, and the server's kernels talk over IPC instead of TCP.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.json
+
+$(LAB_SETTINGS): tools/jupyter/overrides.json $(STAMP)
+	@mkdir -p $(@D) && cp $< $@
+
+$(SERVER_CONFIG): tools/jupyter/jupyter_server_config.json $(STAMP)
+	@mkdir -p $(@D) && cp $< $@
 
 data: $(STAMP)
 	$(PY) -m data_scripts
 
 run: data
-	$(PY) tools/run_notebooks.py
+	$(PY) -m tools.run_notebooks
 
-test: data
+test: data $(LAB_SETTINGS) $(SERVER_CONFIG)
 	$(PY) -m pytest
 
-lab: data
+# Needs Debian's chromium and chromium-driver (.ci/run installs them); downloads no browser or driver.
+test-browser: data $(LAB_SETTINGS) $(SERVER_CONFIG)
+	$(PY) -m pytest -m browser tests/test_browser.py
+
+lab: data $(LAB_SETTINGS) $(SERVER_CONFIG)
 	$(VENV)/bin/jupyter lab notebooks/index.ipynb
 
 execute: data nav
-	$(PY) tools/run_notebooks.py --inplace $(NB)
+	$(PY) -m tools.run_notebooks --inplace $(NB)
 
 nav: $(STAMP)
-	$(PY) tools/navigation.py
+	$(PY) -m tools.navigation
+
+# The student notebooks are generated from notebooks/solutions/ (the instructor versions); execute them after.
+exercises: $(STAMP)
+	$(PY) -m tools.exercises
+
+grade: data
+	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder with one notebook or folder per student>"; exit 2; }
+	$(PY) -m tools.grade "$(SUBMISSIONS)" --output build
+
+grade-check: data
+	GRADE_ALL=1 $(PY) -m pytest tests/test_grading.py
 
 bench: data
 	$(PY) -m benchmarks.bench
 
+RESULTS := notebooks/results/decision_matrix.json
+ENGINE ?= joblib
+
+# Finished runs are kept one file each under build/sweep_jobs*/: an interrupted sweep resumes where it stopped.
 matrix: data
-	$(PY) -m tlhelpers.matrix --threads 1
+	$(PY) -m tlhelpers.sweep --threads 1 --output $(RESULTS) --jobs-dir build/sweep_jobs
 
 matrix-check: data
-	$(PY) -m tlhelpers.matrix --threads 1 --output build/decision_matrix_again.json
-	$(PY) -m tlhelpers.matrix --compare build/decision_matrix_again.json
+	$(PY) -m tlhelpers.sweep --engine $(ENGINE) --output build/decision_matrix_again.json --jobs-dir build/sweep_jobs_again
+	$(PY) -m tlhelpers.results build/decision_matrix_again.json --compare $(RESULTS)
 
 constraints: $(STAMP)
 	@(echo "# Exact versions behind the committed notebook outputs (pip install -c constraints.txt)."; \

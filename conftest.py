@@ -13,7 +13,7 @@ from pathlib import Path
 
 import matplotlib
 
-from tlhelpers.netguard import block_network
+from tests.netguard import block_network
 
 matplotlib.use("Agg")
 os.environ["IPYTHONDIR"] = str(Path(__file__).parent / "tests" / "ipython")

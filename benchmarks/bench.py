@@ -1,7 +1,7 @@
 """Performance benchmarks: three figures, each a ratio against a baseline measured in the same run.
 
     python -m benchmarks.bench                    # what `make bench` runs
-    python -m benchmarks.bench --skip-notebooks   # only the two loop benchmarks (a few minutes less)
+    python -m benchmarks.bench --skip-notebooks   # only the loop and sweep benchmarks (a few minutes less)
 
 1. Notebooks: every notebook and solutions notebook executed headless (the runner of `make run`):
    seconds per notebook, the slowest cell, the total.
@@ -10,6 +10,9 @@
    and the validation accuracy of both (the same head, optimiser, batches and epochs).
 3. Fine-tuning: `tlhelpers.train.fit` on preloaded tensors against the raw model's forward + backward +
    update on synthetic tensors of the same shape: how close the real loop comes to the model's own speed.
+4. The sweep's engines: a reduced decision-matrix sweep (six fine-tuning runs) serially with one torch thread
+   against the joblib engine on every core (one thread per run), fresh job folders each: wall-time ratio, and
+   whether both gave the same rows.
 
 Writes benchmarks/results.json and benchmarks/results.md (with CPU model, core count and versions).
 """
@@ -19,28 +22,27 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
-import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
-import torchvision
 from torch import nn
 from torch.utils.data import DataLoader
 
 from tlhelpers.assets import atomic_path
 from tlhelpers.data import fashion_mnist, make_loader, per_class_subset, preload, stamps, weights_transform
-from tlhelpers.features import extract_features, feature_model, train_linear_head
+from tlhelpers.experiment import SweepPart
+from tlhelpers.features import EpochShuffle, extract_features, feature_model, train_linear_head
+from tlhelpers.machine import machine_info
 from tlhelpers.models import freeze_backbone, get_model, get_weights, replace_head
-from tlhelpers.train import fit, set_seed
+from tlhelpers.state import seeded, set_seed
+from tlhelpers.sweep import default_workers, run_jobs, sweep_jobs
+from tlhelpers.train import fit
+from tools.notebook_list import NOTEBOOK_DIR, all_notebooks
+from tools.run_notebooks import execute
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tools"))
-from notebook_list import NOTEBOOK_DIR, all_notebooks  # noqa: E402
-from run_notebooks import execute  # noqa: E402
 
 FEATURE_IMAGE_SIZE = 160  # notebook 03's size for the photo stamps
 FEATURE_EPOCHS = 5
@@ -53,17 +55,7 @@ FINE_TUNE_EPOCHS = 5  # alternating rounds of one epoch each (10 batches)
 
 
 def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "python": platform.python_version(), "torch": torch.__version__,
-            "torchvision": torchvision.__version__, "date": datetime.date.today().isoformat()}  # fmt: skip
+    return {**machine_info(), "date": datetime.date.today().isoformat()}
 
 
 def cell_seconds(cell) -> float:
@@ -113,23 +105,16 @@ def bench_feature_cache(cache_dir: Path) -> dict:
                                    batch_size=FEATURE_BATCH, seed=0, progress=False)  # fmt: skip
 
     # Baseline, the PyTorch tutorial's way: every epoch decodes and transforms the images and runs
-    # the frozen backbone again. Same head initialisation, optimiser and batch order as above
-    # (train_linear_head's), so the two differ only in where the features come from.
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
+    # the frozen backbone again (the same `fit` loop, on backbone + head). Same head initialisation,
+    # optimiser and batch order as above (train_linear_head's), so the two differ only in where the
+    # features come from.
+    with seeded(0):
         head = nn.Linear(train_features.shape[1], classes)
     optimizer = torch.optim.AdamW(head.parameters(), lr=FEATURE_LR, weight_decay=0.0)
-    loader = DataLoader(train_set, batch_size=FEATURE_BATCH, shuffle=True, generator=torch.Generator().manual_seed(0))
-    baseline_epochs = []
-    for _ in range(FEATURE_EPOCHS):
-        start = time.perf_counter()
-        for images, labels in loader:
-            with torch.no_grad():
-                features = backbone(images.to(memory_format=torch.channels_last))
-            optimizer.zero_grad()
-            nn.functional.cross_entropy(head(features), labels).backward()
-            optimizer.step()
-        baseline_epochs.append(time.perf_counter() - start)
+    sampler = EpochShuffle(len(train_set), torch.Generator().manual_seed(0))
+    loader = DataLoader(train_set, batch_size=FEATURE_BATCH, sampler=sampler)
+    baseline = fit(nn.Sequential(backbone, head), loader, epochs=FEATURE_EPOCHS, optimizer=optimizer, progress=False)
+    baseline_epochs = baseline.seconds
     with torch.no_grad():
         baseline_acc = (head(val_features).argmax(1) == val_targets).float().mean().item()
 
@@ -185,9 +170,28 @@ def bench_fine_tuning() -> dict:
             "loop_over_raw": round(loop_images_per_second / raw_images_per_second, 3)}  # fmt: skip
 
 
+SWEEP_BENCH = (SweepPart("fashion_mnist", (20,), (0, 1, 2, 3, 4, 5), ("fine_tuning",)),)
+
+
+def bench_sweep_engines(cache_dir: Path) -> dict:
+    jobs = sweep_jobs(SWEEP_BENCH)
+    run_jobs(jobs[:1], cache_dir / "warm-up", threads=1, cache_dir=str(cache_dir), progress=False)  # data, caches
+    seconds, rows = {}, {}
+    for engine in ("serial", "joblib"):
+        start = time.perf_counter()
+        rows[engine] = run_jobs(jobs, cache_dir / engine, engine=engine, threads=1, cache_dir=str(cache_dir),
+                                progress=False)  # fmt: skip
+        seconds[engine] = time.perf_counter() - start
+    same = [{k: v for k, v in row.items() if k != "seconds"} for row in rows["serial"]] == [
+        {k: v for k, v in row.items() if k != "seconds"} for row in rows["joblib"]]
+    return {"runs": len(jobs), "workers": default_workers(), "serial_seconds": round(seconds["serial"], 1),
+            "joblib_seconds": round(seconds["joblib"], 1),
+            "speedup": round(seconds["serial"] / seconds["joblib"], 2), "same_rows": same}  # fmt: skip
+
+
 def markdown(results: dict) -> str:
     info = results["machine"]
-    lines = [f"Measured {info['date']} on {info['cpu']}, {info['cores']} cores ({info['torch_threads']} torch threads), "
+    lines = [f"Measured {info['date']} on {info['cpu']}, {info['cpu_count']} cores ({info['torch_threads']} torch threads), "
              f"Python {info['python']}, torch {info['torch']}, torchvision {info['torchvision']}.", "",
              "| figure | measured | target |", "|---|---|---|"]  # fmt: skip
     if "notebooks" in results:
@@ -201,6 +205,11 @@ def markdown(results: dict) -> str:
               f"{fe['cached_val_acc']:.1%} vs {fe['baseline_val_acc']:.1%} | ≥ 20×, within 1 point |",
               f"| fine-tuning loop vs raw forward+backward | {ft['loop_over_raw']:.0%} "
               f"({ft['loop_images_per_second']:.0f} vs {ft['raw_images_per_second']:.0f} img/s at {ft['image_size']} px) | ≥ 85 % |"]
+    if "sweep_engines" in results:
+        sw = results["sweep_engines"]
+        lines += [f"| reduced sweep ({sw['runs']} runs), joblib on {sw['workers']} cores vs serial | {sw['speedup']:.2f}× faster "
+                  f"({sw['joblib_seconds']:.0f} s vs {sw['serial_seconds']:.0f} s); same rows: {'yes' if sw['same_rows'] else 'NO'} "
+                  "| ≥ 1.7× on 2 cores, same rows |"]
     if "notebooks" in results:
         lines += ["", "| notebook | status | seconds | slowest cell (s) |", "|---|---|---:|---:|"]
         lines += [f"| {r['notebook']} | {r['status']} | {r['seconds']:.0f} | {r['slowest_cell_seconds']:.0f} |"
@@ -210,7 +219,7 @@ def markdown(results: dict) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--skip-notebooks", action="store_true", help="measure only the two training loops")
+    parser.add_argument("--skip-notebooks", action="store_true", help="skip the notebooks: only the loop and sweep benchmarks")
     args = parser.parse_args()
     results = {"command": "python -m benchmarks.bench" + (" --skip-notebooks" if args.skip_notebooks else ""),
                "machine": machine()}
@@ -225,6 +234,9 @@ def main() -> int:
         results["feature_cache"] = bench_feature_cache(Path(cache_dir))
     print("fine-tuning loop vs raw model …", flush=True)
     results["fine_tuning"] = bench_fine_tuning()
+    print("the sweep: joblib engine vs serial …", flush=True)
+    with tempfile.TemporaryDirectory() as cache_dir:
+        results["sweep_engines"] = bench_sweep_engines(Path(cache_dir))
     results["wall_seconds"] = round(time.perf_counter() - start, 1)
     with atomic_path(HERE / "results.json") as tmp:
         tmp.write_text(json.dumps(results, indent=2) + "\n")

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from data_scripts.fetch import fetch_deb, unpack_deb
+from data_scripts.fetch import downloads_dir, fetch_deb, unpack_deb
 from data_scripts.run import run_main
 from tlhelpers.assets import (
     FASHION_MNIST_SHA256,
     AssetError,
     atomic_path,
-    downloads_dir,
     fashion_mnist_path,
     sha256_array,
 )
@@ -70,7 +69,7 @@ def verify(arrays: dict[str, np.ndarray], source: str) -> None:
         if actual != expected:
             raise AssetError(
                 f"Fashion-MNIST {key} from {source} has sha256 {actual[:12]}…, expected {expected[:12]}… "
-                f"— delete data/downloads and run `make data`"
+                f"— delete {downloads_dir()} and run `make data`"
             )
 
 

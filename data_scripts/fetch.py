@@ -12,7 +12,12 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tlhelpers.assets import AssetError, atomic_path, downloads_dir
+from tlhelpers.assets import AssetError, atomic_path, data_dir
+
+
+def downloads_dir() -> Path:
+    """Where fetched packages (wheels, .deb files) are kept between runs: ``<data dir>/downloads``."""
+    return data_dir() / "downloads"
 
 
 def _run(command: list[str], cwd: Path, fix: str) -> None:

@@ -89,8 +89,8 @@ def build_rows(root: Path, decisions: list[tuple[str, str, str]]) -> list[dict[s
     return rows
 
 
-def write_atomic(rows: list[dict[str, str]], out: Path) -> None:
-    """Write ``rows`` as CSV to a temp file beside ``out``, then os.replace it."""
+def write_manifest(rows: list[dict[str, str]], out: Path) -> None:
+    """Write ``rows`` as CSV to ``out``, atomically (tlhelpers.assets.atomic_path)."""
     with atomic_path(out) as tmp, tmp.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=HERE / "stamps_manifest.csv")
     args = ap.parse_args(argv)
     rows = build_rows(args.stamps_root, read_review(args.review))
-    write_atomic(rows, args.out)
+    write_manifest(rows, args.out)
     counts: dict[tuple[str, str, str], int] = {}
     for r in rows:
         key = (r["domain"], r["class"], r["split"])

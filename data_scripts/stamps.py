@@ -4,7 +4,7 @@ The Debian package mixes real photo cut-outs with cartoons; ``stamps_manifest.cs
 the curated files (class, domain photo/cartoon, split, sha256). Each source PNG is checked
 against its sha256, its transparent background is composited onto a neutral colour (the
 ImageNet mean, which normalisation maps to zero) and centred on a square canvas, then saved
-under ``data/stamps/<domain>/<class>/``. ``index.csv`` is written last, so a run that was
+under ``<data dir>/stamps/<domain>/<class>/`` (see :func:`tlhelpers.assets.data_dir`). ``index.csv`` is written last, so a run that was
 interrupted is simply redone.
 
     python -m data_scripts.stamps
@@ -18,22 +18,22 @@ from pathlib import Path
 
 from PIL import Image
 
-from data_scripts.fetch import fetch_deb, unpack_deb
+from data_scripts.fetch import downloads_dir, fetch_deb, unpack_deb
 from data_scripts.run import run_main
 from tlhelpers.assets import (
     NEUTRAL_BACKGROUND,
     STAMPS_INDEX,
-    STAMPS_PACKAGE,
     AssetError,
     atomic_path,
     atomic_write_bytes,
     read_csv_rows,
     sha256_file,
-    stamps_manifest,
     stamps_path,
 )
 
+STAMPS_PACKAGE = "tuxpaint-stamps-default"  # Debian package, fetched with apt-get download
 STAMPS_ROOT_IN_DEB = "usr/share/tuxpaint/stamps"
+STAMPS_MANIFEST = Path(__file__).with_name("stamps_manifest.csv")
 CANVAS_SIZE = 256
 INDEX_FIELDS = ["path", "class", "domain", "split", "source", "sha256"]
 
@@ -51,6 +51,13 @@ def composite(source: Path, size: int = CANVAS_SIZE) -> Image.Image:
     offset = ((size - image.width) // 2, (size - image.height) // 2)
     canvas.paste(image, offset, mask=image)
     return canvas
+
+
+def stamps_manifest() -> list[dict[str, str]]:
+    """The committed, curated list of stamp files: path, class, domain, split, sha256."""
+    if not STAMPS_MANIFEST.is_file():
+        raise AssetError(f"{STAMPS_MANIFEST} is missing — restore it with `git checkout -- {STAMPS_MANIFEST.name}`")
+    return read_csv_rows(STAMPS_MANIFEST)
 
 
 def output_name(row: dict[str, str]) -> str:
@@ -86,7 +93,7 @@ def main() -> list[str]:
         if not source.is_file() or sha256_file(source) != row["sha256"]:
             raise AssetError(
                 f"{source} is missing or differs from the manifest ({STAMPS_PACKAGE} changed?) — "
-                f"delete data/downloads/{STAMPS_PACKAGE}* and run `make data`"
+                f"delete {downloads_dir() / STAMPS_PACKAGE}* and run `make data`"
             )
         name = output_name(row)
         target = folder / name

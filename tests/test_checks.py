@@ -1,4 +1,4 @@
-"""Every checker, for each outcome: not attempted, wrong (with a reason), correct; none raises."""
+"""Every checker, for each outcome: not attempted, wrong (with a reason), correct; a misused checker raises."""
 
 from __future__ import annotations
 
@@ -159,18 +159,29 @@ def test_check_frozen_outcomes():
     assert "no parameters are named head" in check_frozen(frozen_tiny_model(), trainable=["head"]).message
 
 
-def test_checkers_never_raise(capsys):
+def test_odd_answers_are_wrong_not_errors():
     class Weird:
         def __eq__(self, other):
             raise RuntimeError("no comparing me")
 
-    result = check_value(Weird(), "x")
-    assert result.status == "wrong"
+    assert check_value(Weird(), "x").status == "wrong"
     result = check_value(Weird(), object(), name="thing")
-    assert result.status == "wrong"
-    assert result.message.startswith("thing: not quite: could not check it (RuntimeError: no comparing me)")
-    assert check_head(tiny_model(), num_classes=10, input_shape=(1, 2)).status == "wrong"  # conv fails on it
-    assert "could not check it" in capsys.readouterr().out
+    assert result.message.startswith("thing: not quite: an answer of type Weird cannot be compared")
+    broken = tiny_model()
+    broken[0][0] = nn.Conv2d(5, 4, 3)  # the answer's own forward pass fails
+    assert "the model fails on one (3, 16, 16) image" in check_head(broken, 10, input_shape=(3, 16, 16)).message
+
+
+def test_a_misused_checker_raises():
+    """A broken exercise must fail the suite, not tell the student "not quite" (02's old check_head call)."""
+    from tlhelpers.checks import CheckerMisuse
+
+    with pytest.raises(CheckerMisuse, match="one image's"):
+        check_head(tiny_model(), 10, input_shape=(1, 3, 64, 64))
+    with pytest.raises(CheckerMisuse, match="not one of the options"):
+        check_choice("a", ["a", "b"], "c")
+    with pytest.raises(TypeError):
+        check_value(1)  # no expected value
 
 
 def test_custom_checker_and_result_display():
@@ -182,7 +193,8 @@ def test_custom_checker_and_result_display():
 
     assert check_positive(3)
     assert check_positive(-1).status == "wrong"
-    assert check_positive("a").status == "wrong"  # TypeError caught
+    with pytest.raises(TypeError):  # a checker's own error is not the student's
+        check_positive("a")
     result = check_positive(1)
     assert str(result) == "correct!"
     assert result._ipython_display_() is None  # shows nothing more in Jupyter: the message was printed

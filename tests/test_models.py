@@ -14,14 +14,18 @@ from tlhelpers.assets import MOBILENET_V2, AssetError
 from tlhelpers.models import (
     backbone_blocks,
     count_parameters,
+    ModelZooRow,
     find_head,
     freeze_backbone,
     get_model,
     get_weights,
+    freeze_batchnorm_statistics,
     is_frozen_batchnorm,
+    model_zoo_table,
     replace_head,
     unfreeze,
 )
+from tests.tiny_models import TinyBatchNormCNN
 
 FAMILIES = [
     ("resnet18", "fc", "linear", 512),
@@ -95,24 +99,6 @@ def test_replace_head_keeps_kind_and_dropout():
     new = replace_head(squeezenet, 3)
     assert isinstance(new, nn.Conv2d) and (new.in_channels, new.out_channels) == (512, 3)
     assert squeezenet.eval()(torch.randn(1, 3, 64, 64)).shape == (1, 3)
-
-
-class TinyBatchNormCNN(nn.Module):
-    """MobileNet-shaped: ``features`` blocks (conv, BatchNorm, ReLU), then dropout + linear head."""
-
-    def __init__(self, num_classes=3):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(4, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU()),
-            nn.MaxPool2d(2),
-            nn.Sequential(nn.Conv2d(6, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(8, 8, 1), nn.BatchNorm2d(8), nn.ReLU()),
-        )
-        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(8, num_classes))
-
-    def forward(self, images):
-        return self.classifier(self.features(images).mean(dim=(2, 3)))
 
 
 def snapshot(module):
@@ -243,3 +229,35 @@ def test_get_model_pretrained_mobilenet_v2(no_network):
     reference = torch.load(MOBILENET_V2.path, weights_only=True)
     assert torch.equal(model.features[0][0].weight, reference["features.0.0.weight"])
     assert isinstance(get_model("mobilenet_v2", None), torchvision.models.MobileNetV2)
+
+
+def test_model_zoo_table_reads_metadata_only(monkeypatch):
+    def no_download(*args, **kwargs):
+        raise AssertionError("model_zoo_table must not download weights")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", no_download)
+    rows = model_zoo_table()
+    assert len(rows) > 50
+    mobilenet = next(row for row in rows if (row.model, row.weights) == ("mobilenet_v2", "IMAGENET1K_V1"))
+    assert mobilenet == ModelZooRow("mobilenet_v2", "IMAGENET1K_V1", 71.878, 90.286, 0.301, 3504872, 13.555)
+
+
+def test_freeze_batchnorm_statistics_keeps_imagenet_statistics_while_weights_train():
+    torch.manual_seed(0)
+    model = torchvision.models.mobilenet_v2(weights=None, num_classes=3)
+    freeze_batchnorm_statistics(model)
+    assert all(p.requires_grad for p in model.parameters()), "weights still train"
+    batchnorm = model.features[1].conv[0][1]
+    means_before = batchnorm.running_mean.clone()
+    weight_before = batchnorm.weight.clone()
+    model.train()
+    assert not batchnorm.training and model.training
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)  # steps of about lr, whatever the gradient's scale
+    loss = nn.functional.cross_entropy(model(torch.randn(4, 3, 32, 32)), torch.tensor([0, 1, 2, 0]))
+    loss.backward()
+    optimizer.step()
+    assert torch.equal(batchnorm.running_mean, means_before), "statistics unchanged by a training batch"
+    assert not torch.equal(batchnorm.weight, weight_before), "but the BatchNorm weights did train"
+    unfreeze(model, last_k_blocks=100)
+    model.train()
+    assert batchnorm.training, "unfreeze releases the statistics again"

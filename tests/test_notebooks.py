@@ -14,9 +14,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tools.notebook_list import all_notebooks, lessons, solutions
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from notebook_list import all_notebooks, lessons, solutions  # noqa: E402
 
 NOTEBOOKS = all_notebooks()
 IDS = [str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS]
@@ -41,8 +41,8 @@ def test_valid_notebook_format(path):
 
 
 def test_generated_navigation_is_current():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "navigation.py"), "--check"],
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "tools.navigation", "--check"],
+                            cwd=ROOT, capture_output=True, text=True)  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
 
 

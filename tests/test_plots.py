@@ -12,12 +12,10 @@ import pytest
 import torch
 from PIL import Image
 
+from tlhelpers.models import ModelZooRow, pareto_front
 from tlhelpers.plots import (
     IMAGENET_MEAN,
     IMAGENET_STD,
-    ModelZooRow,
-    model_zoo_table,
-    pareto_front,
     plot_confusion,
     plot_decision_matrix,
     plot_embedding,
@@ -181,17 +179,6 @@ def test_plot_embedding_rejects_unknown_method():
     features, targets = clustered_features()
     with pytest.raises(ValueError, match="use 'pca' or 'tsne'"):
         plot_embedding(features, targets, CLASSES, method="umap")
-
-
-def test_model_zoo_table_reads_metadata_only(monkeypatch):
-    def no_download(*args, **kwargs):
-        raise AssertionError("model_zoo_table must not download weights")
-
-    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", no_download)
-    rows = model_zoo_table()
-    assert len(rows) > 50
-    mobilenet = next(row for row in rows if (row.model, row.weights) == ("mobilenet_v2", "IMAGENET1K_V1"))
-    assert mobilenet == ModelZooRow("mobilenet_v2", "IMAGENET1K_V1", 71.878, 90.286, 0.301, 3504872, 13.555)
 
 
 def test_pareto_front_keeps_only_unbeaten_models():

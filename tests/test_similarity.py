@@ -17,22 +17,7 @@ from tlhelpers.similarity import (
     seeded_choice,
     similarity_score,
 )
-
-
-class TinyBatchNormNet(nn.Module):
-    """One BatchNorm layer with chosen "ImageNet" statistics, a second after a convolution, and a head."""
-
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.features = nn.Sequential(nn.BatchNorm2d(3), nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
-        self.classifier = nn.Sequential(nn.BatchNorm1d(4), nn.Linear(4, 2))
-        self.features[0].running_mean = torch.tensor([0.0, 1.0, 2.0])
-        self.features[0].running_var = torch.tensor([1.0, 4.0, 9.0])
-        self.eval()
-
-    def forward(self, images):
-        return self.classifier(self.features(images).mean(dim=(2, 3)))
+from tests.tiny_models import KnownStatisticsNet
 
 
 def images_with_statistics(mean, std, count=6, size=5):
@@ -49,7 +34,7 @@ def as_dataset(images):
 
 
 def test_batchnorm_layers_skip_the_head():
-    model = TinyBatchNormNet()
+    model = KnownStatisticsNet()
     assert batchnorm_layers(model) == ["features.0", "features.2"]
     assert last_batchnorm_layer(model) == "features.2"
     with pytest.raises(ValueError, match="no BatchNorm2d"):
@@ -64,7 +49,7 @@ def test_frechet_per_channel_formula():
 
 
 def test_matching_statistics_score_zero_and_a_shift_scores_its_size():
-    model = TinyBatchNormNet()
+    model = KnownStatisticsNet()
     same = as_dataset(images_with_statistics([0.0, 1.0, 2.0], [1.0, 2.0, 3.0]))
     moments = activation_moments(model, same, ["features.0"], batch_size=4, progress=False)
     assert len(moments) == 6 and moments.means["features.0"].shape == (6, 3)
@@ -78,7 +63,7 @@ def test_matching_statistics_score_zero_and_a_shift_scores_its_size():
 
 
 def test_moments_stop_early_restore_mode_and_reject_bad_input():
-    model = TinyBatchNormNet().train()
+    model = KnownStatisticsNet().train()
     calls = []
     model.classifier.register_forward_pre_hook(lambda module, args: calls.append(1))
     activation_moments(model, as_dataset(torch.randn(4, 3, 5, 5)), ["features.0"], progress=False)
@@ -91,7 +76,7 @@ def test_moments_stop_early_restore_mode_and_reject_bad_input():
 
 
 def test_subsets_and_spread_are_seeded():
-    model = TinyBatchNormNet()
+    model = KnownStatisticsNet()
     images = torch.randn(20, 3, 5, 5, generator=torch.Generator().manual_seed(2)) * 2 + 1
     moments = activation_moments(model, as_dataset(images), progress=False)
     assert seeded_choice(20, 8, seed=3) == seeded_choice(20, 8, seed=3) != seeded_choice(20, 8, seed=4)

@@ -6,7 +6,9 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from tlhelpers.models import freeze_backbone, unfreeze
-from tlhelpers.train import History, evaluate, fit, get_device, param_groups, predict, set_seed, topk
+from tlhelpers.state import set_seed
+from tlhelpers.train import History, evaluate, fit, get_device, param_groups, predict, topk
+from tests.tiny_models import TinyCNN
 
 
 def blobs(num_items=200, seed=0):
@@ -65,19 +67,6 @@ def test_fit_max_seconds_stops_early():
     history = fit(mlp(), loaders(batch_size=8)[0], loaders()[1], epochs=50, max_seconds=0, progress=False)
     assert len(history) == 1 and history.stopped_early
     assert len(history.val_acc) == 1, "the partial epoch is still validated"
-
-
-class TinyCNN(nn.Module):
-    def __init__(self, num_classes=2):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU()),
-            nn.Sequential(nn.Conv2d(4, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU()),
-        )
-        self.fc = nn.Linear(8, num_classes)
-
-    def forward(self, images):
-        return self.fc(self.features(images).mean(dim=(2, 3)))
 
 
 def image_loader():

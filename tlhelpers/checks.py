@@ -1,15 +1,20 @@
 """Checkers for the notebooks' exercises.
 
-Every checker prints one short line and returns a :class:`CheckResult`; none of them
-raises, so an exercise left unanswered still runs clean under nbval:
+Every checker prints one short line and returns a :class:`CheckResult`, so an exercise left
+unanswered still runs clean under nbval:
 
 - ``not attempted yet`` while the answer is ``None``, ``...`` or the stub's own value;
-- ``not quite: <what is wrong>`` (with a hint where one helps);
+- ``not quite: <what is wrong>`` (a type, a shape, too high / too low, with a hint where one helps);
 - ``correct!``.
 
-Wrong answers are described without giving the solution away ("0.31 is too low", "12
-parameter tensors outside classifier require gradients"). The exercises' solutions
-live in ``notebooks/solutions/``. ``name`` prefixes the message when a cell checks several
+A checker called wrongly (an argument the exercise's author got wrong, say) *raises*: a broken
+exercise fails the test suite instead of telling the student "not quite".
+
+The generic checkers here take the expected value. The exercises' public check cells call the
+exercise checkers of :mod:`tlhelpers.exercise_checks` instead, which compute what they compare
+with from the notebook's own objects and never print it: the check cell next to the stub gives
+nothing away. The graded answers (nbgrader's hidden tests) are only in the instructor
+versions, ``notebooks/solutions/``. ``name`` prefixes the message when a cell checks several
 answers; ``hint`` replaces the default hint.
 
     answer = ...  # your code here
@@ -27,6 +32,8 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from torch import nn
+
+from tlhelpers.state import eval_mode
 
 Status = Literal["not attempted", "wrong", "correct"]
 
@@ -99,28 +106,35 @@ def is_unanswered(answer: Any, stub: Any = _NO_STUB) -> bool:
         return False
 
 
-def checker(function: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
-    """Decorate a checker so that it prints its message and never raises.
+class CheckerMisuse(TypeError):
+    """A checker was called wrongly: the exercise is broken, not the student's answer."""
 
-    An exception inside the check (an answer of an unexpected type, say) becomes a
-    "not quite" result that names the exception.
+
+def checker(function: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    """Decorate a checker so that it prints its message.
+
+    It does not swallow exceptions: each checker turns what can be wrong with an *answer* into
+    a "not quite" result itself, and anything else — a checker called with the wrong
+    arguments — must fail loudly, so that a broken exercise fails ``make test``.
     """
 
     @functools.wraps(function)
     def run_check(*args: Any, **kwargs: Any) -> CheckResult:
-        try:
-            result = function(*args, **kwargs)
-        except Exception as error:  # never let an exercise cell fail
-            name = kwargs.get("name")
-            result = _wrong(
-                f"could not check it ({type(error).__name__}: {error})",
-                hint="look at the type and shape the exercise asks for",
-                name=name,
-            )
+        result = function(*args, **kwargs)
+        if not isinstance(result, CheckResult):
+            raise CheckerMisuse(f"{function.__name__} returned {type(result).__name__}, not a CheckResult")
         print(result.message)
         return result
 
     return run_check
+
+
+def _equal(answer: Any, expected: Any) -> bool | None:
+    """``answer == expected`` as a bool, or None when the answer cannot be compared at all."""
+    try:
+        return bool(answer == expected)
+    except Exception:  # an answer whose == raises or is elementwise
+        return None
 
 
 # --- generic checks ------------------------------------------------------------------------
@@ -201,7 +215,7 @@ def check_value(
             return _wrong(f"expected a list of {len(expected)} items, got {type(answer).__name__}", hint, name)
         if len(answer) != len(expected):
             return _wrong(f"expected {len(expected)} items, got {len(answer)}", hint, name)
-        mismatches = [i for i, (a, e) in enumerate(zip(answer, expected)) if a != e]
+        mismatches = [i for i, (a, e) in enumerate(zip(answer, expected)) if not _equal(a, e)]
         if mismatches:
             problem = f"mismatch at {_count(len(mismatches), 'position')}, the first is {mismatches[0]}"
             return _wrong(problem, hint, name)
@@ -214,7 +228,10 @@ def check_value(
         if math.isclose(answer, expected, rel_tol=1e-9, abs_tol=1e-12):
             return _correct(name)
         return _wrong(f"{answer} is {'too high' if answer > expected else 'too low'}", hint, name)
-    if bool(answer == expected):
+    equal = _equal(answer, expected)
+    if equal is None:
+        return _wrong(f"an answer of type {type(answer).__name__} cannot be compared", hint, name)
+    if equal:
         return _correct(name)
     return _wrong(f"{answer!r} is not the answer", hint, name)
 
@@ -255,13 +272,14 @@ def check_choice(
     hint: str | None = None,
 ) -> CheckResult:
     """Multiple choice: ``answer`` must be one of ``options`` (strings ignore case) and equal ``correct``."""
-    if answer is None or answer is Ellipsis:
-        return _not_attempted(name)
-
     def normalise(value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
     normalised_options = [normalise(option) for option in options]
+    if normalise(correct) not in normalised_options:
+        raise CheckerMisuse(f"check_choice: the correct answer {correct!r} is not one of the options")
+    if answer is None or answer is Ellipsis:
+        return _not_attempted(name)
     if normalise(answer) not in normalised_options:
         listed = ", ".join(repr(option) for option in options)
         return _wrong(f"{answer!r} is not one of the options", f"pick one of {listed}", name)
@@ -295,6 +313,8 @@ def check_head(
     ``input_shape`` (e.g. ``(3, 224, 224)``) the model also runs on one zero image, in eval
     mode, to check the output shape.
     """
+    if input_shape is not None and (len(input_shape) != 3 or not all(isinstance(n, int) for n in input_shape)):
+        raise CheckerMisuse(f"check_head: input_shape is one image's (channels, height, width), got {tuple(input_shape)}")
     if model is None or model is Ellipsis:
         return _not_attempted(name)
     if not isinstance(model, nn.Module):
@@ -309,14 +329,12 @@ def check_head(
     if out_features != num_classes:
         return _wrong(f"the head `{head_path}` outputs {out_features} scores, not {num_classes}", default_hint, name)
     if input_shape is not None:
-        was_training = model.training
-        model.eval()
+        device = next(model.parameters()).device
         try:
-            device = next(model.parameters()).device
-            with torch.inference_mode():
+            with eval_mode(model), torch.inference_mode():
                 output = model(torch.zeros(1, *input_shape, device=device))
-        finally:
-            model.train(was_training)
+        except Exception as error:  # the answer's own forward pass fails
+            return _wrong(f"the model fails on one {tuple(input_shape)} image ({type(error).__name__})", hint, name)
         if tuple(output.shape) != (1, num_classes):
             return _wrong(f"one image gives output shape {tuple(output.shape)}, not (1, {num_classes})", hint, name)
     return _correct(name)

@@ -34,7 +34,6 @@ from tqdm.auto import tqdm
 
 from tlhelpers import assets
 
-# ImageNet mean RGB, as in data_scripts/stamps.py: transparent areas become zero after normalisation.
 FASHION_MNIST_VAL_FRACTION = 1 / 6  # 1,000 of each class's 6,000 training images: 10,000 in all
 FASHION_MNIST_SPLIT_SEED = 0
 STAMPS_SPLITS = ("train", "val", "test", "all")
@@ -147,6 +146,15 @@ def subset(dataset: ImageDataset | PreloadedDataset, indices: Sequence[int]) -> 
         return ImageDataset(sources, targets, dataset.classes, keys, dataset.read, dataset.transform,
                             dataset.name, dataset.skipped)  # fmt: skip
     raise TypeError(f"subset() needs a dataset made by tlhelpers.data, got {type(dataset).__name__}")
+
+
+def keep_classes(dataset: ImageDataset | PreloadedDataset, classes: Sequence[str]) -> ImageDataset | PreloadedDataset:
+    """The items of ``classes`` only, relabelled 0…len(classes)-1 in that order."""
+    kept = [i for i, target in enumerate(dataset.targets) if dataset.classes[target] in classes]
+    chosen = subset(dataset, kept)
+    chosen.classes = list(classes)
+    chosen.targets = [list(classes).index(dataset.classes[dataset.targets[i]]) for i in kept]
+    return chosen
 
 
 def ranked_per_class(keys: Sequence[str], targets: Sequence[int], num_classes: int, seed: int) -> list[list[int]]:

@@ -21,18 +21,16 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import DataLoader, Dataset, Sampler, TensorDataset
 from tqdm.auto import tqdm
 
 from tlhelpers.assets import atomic_path, data_dir
+from tlhelpers.capture import capture_activations
 from tlhelpers.models import backbone_blocks, known_head_path
+from tlhelpers.state import eval_mode, seeded
 from tlhelpers.train import History, fit, model_device, to_device
 
 CACHE_FORMAT = 1  # bump when the stored layout changes, so old files are recomputed
-
-
-class _StopForward(Exception):
-    """Raised by a hook once the wanted activation is captured, to skip the rest of the model."""
 
 
 def global_pool(activation: torch.Tensor) -> torch.Tensor:
@@ -61,26 +59,8 @@ class FeatureExtractor(nn.Module):
         target = self.layer or self.head_path
         if target is None:
             return global_pool(self.model(images))
-        captured: list[torch.Tensor] = []
-
-        def capture(module: nn.Module, args: tuple, output: torch.Tensor | None = None) -> None:
-            captured.append(args[0] if output is None else output)
-            raise _StopForward
-
-        module = self.model.get_submodule(target)
-        if self.layer is None:
-            handle = module.register_forward_pre_hook(capture)
-        else:
-            handle = module.register_forward_hook(capture)
-        try:
-            self.model(images)
-        except _StopForward:
-            pass
-        finally:
-            handle.remove()
-        if not captured:
-            raise RuntimeError(f"{target} did not run in {type(self.model).__name__}.forward — choose another layer")
-        return global_pool(captured[0])
+        # The head's input (layer=None) or the named layer's output; nothing after it runs.
+        return global_pool(capture_activations(self.model, images, [target], inputs=self.layer is None)[target])
 
 
 def resolve_layer(model: nn.Module, layer: str | int | None) -> str | None:
@@ -209,20 +189,35 @@ def extract_features(
             if cached is not None:
                 return cached
     device = torch.device(device) if device is not None else model_device(model)
-    was_training = model.training
-    model.to(device).eval()
+    model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    try:
+    with eval_mode(model):
         features, targets = _compute_features(
             FeatureExtractor(model, layer_name), dataset, batch_size, device, progress, num_workers, channels_last
         )
-    finally:
-        model.train(was_training)
     if path is not None:
         with atomic_path(path) as tmp:
             torch.save({"key": key, "layer": str(layer_name), "features": features, "targets": targets}, tmp)
     return features, targets
+
+
+class EpochShuffle(Sampler[int]):
+    """A fresh order of ``range(num_items)`` on every pass: one ``torch.randperm`` per epoch from ``generator``.
+
+    (torch's ``RandomSampler`` draws a second permutation at the end of each pass, so its
+    orders would differ from those of the committed decision-matrix sweep.)
+    """
+
+    def __init__(self, num_items: int, generator: torch.Generator) -> None:
+        self.num_items = num_items
+        self.generator = generator
+
+    def __len__(self) -> int:
+        return self.num_items
+
+    def __iter__(self):
+        yield from torch.randperm(self.num_items, generator=self.generator).tolist()
 
 
 def train_linear_head(
@@ -241,17 +236,16 @@ def train_linear_head(
 ) -> tuple[nn.Linear, History]:
     """Train ``nn.Linear(D, num_classes)`` on cached features with AdamW and :func:`tlhelpers.train.fit`.
 
-    ``seed`` fixes the initial weights and the shuffling without touching the global
-    random state. The trained layer can replace the model's head
-    (``model.set_submodule(find_head(model).path, head)``) when its input is the head's input.
+    The one linear-head trainer of the course: the notebooks, the decision-matrix sweep and
+    the benchmarks all call it. ``seed`` fixes the initial weights and the shuffling
+    (:class:`EpochShuffle`) without touching the global random state. The trained layer can
+    replace the model's head (``model.set_submodule(find_head(model).path, head)``) when its
+    input is the head's input.
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded(seed):
         head = nn.Linear(train_features.shape[1], num_classes)
-    generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(
-        TensorDataset(train_features, train_targets), batch_size=batch_size, shuffle=True, generator=generator
-    )
+    sampler = EpochShuffle(len(train_features), torch.Generator().manual_seed(seed))
+    train_loader = DataLoader(TensorDataset(train_features, train_targets), batch_size=batch_size, sampler=sampler)
     val_loader = None
     if val_features is not None and val_targets is not None:
         val_loader = DataLoader(TensorDataset(val_features, val_targets), batch_size=batch_size)

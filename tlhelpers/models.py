@@ -20,11 +20,14 @@ removes it again.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import pickle
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import torchvision
@@ -236,25 +239,36 @@ def is_frozen_batchnorm(module: nn.Module) -> bool:
     return isinstance(module, nn.modules.batchnorm._BatchNorm) and "train" in module.__dict__
 
 
+def freeze_batchnorm_statistics(model: nn.Module) -> nn.Module:
+    """Keep the backbone's BatchNorm running statistics as they are, even after ``model.train()``.
+
+    The weights are untouched (they still train if ``requires_grad``); only the running mean
+    and variance stop following the training batches, and each such layer normalises with
+    its stored (ImageNet) statistics in train mode too. This is the fine-tuning recipe for
+    small batches, where batch statistics would be noisy. BatchNorm layers inside the head
+    are left to train normally. Undone by :func:`unfreeze`. Returns ``model``.
+    """
+    head_path = find_head(model).path
+    for name, module in model.named_modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            if name == head_path or name.startswith(head_path + "."):
+                _release_batchnorm(module, model.training)
+            else:
+                _freeze_batchnorm(module)
+    return model
+
+
 def freeze_backbone(model: nn.Module) -> nn.Module:
     """Freeze every parameter except the head's, and the backbone's BatchNorm statistics.
 
     After this, only the head trains: backbone parameters have ``requires_grad=False``, and
     the backbone's BatchNorm layers stay in eval mode (running mean and variance unchanged)
-    even after ``model.train()``. Returns ``model``.
+    even after ``model.train()`` (:func:`freeze_batchnorm_statistics`). Returns ``model``.
     """
-    head_path = find_head(model).path
-    head_parameters = {id(p) for p in model.get_submodule(head_path).parameters()}
+    head_parameters = {id(p) for p in find_head(model).module.parameters()}
     for parameter in model.parameters():
         parameter.requires_grad = id(parameter) in head_parameters
-    for name, module in model.named_modules():
-        in_head = name == head_path or name.startswith(head_path + ".")
-        if isinstance(module, nn.modules.batchnorm._BatchNorm):
-            if in_head:
-                _release_batchnorm(module, model.training)
-            else:
-                _freeze_batchnorm(module)
-    return model
+    return freeze_batchnorm_statistics(model)
 
 
 def backbone_blocks(model: nn.Module) -> list[str]:
@@ -325,3 +339,49 @@ def count_parameters(model: nn.Module) -> dict[str, int]:
 def trainable_parameters(model: nn.Module) -> list[nn.Parameter]:
     """The parameters an optimizer should get (``requires_grad`` True)."""
     return [p for p in model.parameters() if p.requires_grad]
+
+
+# --- the model zoo ---------------------------------------------------------------------------
+
+
+class ModelZooRow(NamedTuple):
+    """One pretrained classifier in torchvision, as its weights' metadata describe it."""
+
+    model: str
+    weights: str
+    acc1: float
+    acc5: float
+    gflops: float
+    num_params: int
+    file_size_mb: float
+
+
+def model_zoo_table() -> list[ModelZooRow]:
+    """Every ImageNet classifier in torchvision with each of its weights; reads only ``.meta``, downloads nothing."""
+    rows = []
+    for model_name in torchvision.models.list_models(module=torchvision.models):
+        for weights in torchvision.models.get_model_weights(model_name):
+            meta = weights.meta
+            metrics = meta["_metrics"]["ImageNet-1K"]
+            rows.append(
+                ModelZooRow(
+                    model=model_name,
+                    weights=weights.name,
+                    acc1=float(metrics["acc@1"]),
+                    acc5=float(metrics["acc@5"]),
+                    gflops=float(meta["_ops"]),
+                    num_params=int(meta["num_params"]),
+                    file_size_mb=float(meta["_file_size"]),
+                )
+            )
+    return rows
+
+
+def pareto_front(rows: Sequence[ModelZooRow]) -> list[ModelZooRow]:
+    """The rows that no other row beats on both accuracy (higher) and GFLOPS (lower), cheapest first."""
+    front, best_acc = [], -math.inf
+    for row in sorted(rows, key=lambda row: (row.gflops, -row.acc1)):
+        if row.acc1 > best_acc:  # NaN (weights without an ImageNet score) never enters
+            front.append(row)
+            best_acc = row.acc1
+    return front

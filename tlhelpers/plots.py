@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,9 +26,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 from PIL import Image
+from torchvision.models import MobileNet_V2_Weights
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from tlhelpers.models import ModelZooRow, model_zoo_table, pareto_front
+
+# ImageNet's per-channel mean and std, as the course's weights' own preprocessing states them.
+_NORMALIZE = MobileNet_V2_Weights.IMAGENET1K_V1.transforms()
+IMAGENET_MEAN, IMAGENET_STD = tuple(_NORMALIZE.mean), tuple(_NORMALIZE.std)
 
 Stats = Sequence[float] | None
 
@@ -347,51 +351,6 @@ def plot_embeddings_side_by_side(
 # --- choosing a model ----------------------------------------------------------------------
 
 
-class ModelZooRow(NamedTuple):
-    """One pretrained classifier in torchvision, as its weights' metadata describe it."""
-
-    model: str
-    weights: str
-    acc1: float
-    acc5: float
-    gflops: float
-    num_params: int
-    file_size_mb: float
-
-
-def model_zoo_table() -> list[ModelZooRow]:
-    """Every ImageNet classifier in torchvision with each of its weights; reads only ``.meta``, downloads nothing."""
-    import torchvision
-
-    rows = []
-    for model_name in torchvision.models.list_models(module=torchvision.models):
-        for weights in torchvision.models.get_model_weights(model_name):
-            meta = weights.meta
-            metrics = meta["_metrics"]["ImageNet-1K"]
-            rows.append(
-                ModelZooRow(
-                    model=model_name,
-                    weights=weights.name,
-                    acc1=float(metrics["acc@1"]),
-                    acc5=float(metrics["acc@5"]),
-                    gflops=float(meta["_ops"]),
-                    num_params=int(meta["num_params"]),
-                    file_size_mb=float(meta["_file_size"]),
-                )
-            )
-    return rows
-
-
-def pareto_front(rows: Sequence[ModelZooRow]) -> list[ModelZooRow]:
-    """The rows that no other row beats on both accuracy (higher) and GFLOPS (lower), cheapest first."""
-    front, best_acc = [], -math.inf
-    for row in sorted(rows, key=lambda row: (row.gflops, -row.acc1)):
-        if row.acc1 > best_acc:  # NaN (weights without an ImageNet score) never enters
-            front.append(row)
-            best_acc = row.acc1
-    return front
-
-
 ZOO_LABELS = ("alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large",
               "efficientnet_b0", "convnext_tiny", "vit_b_16", "vit_h_14")  # fmt: skip
 
@@ -504,7 +463,7 @@ def plot_learning_curves(
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3, which="both")
     axes[0, 0].set_ylabel(ylabel)
-    handles, labels = {}, []
+    handles = {}
     for ax in axes.flat:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)

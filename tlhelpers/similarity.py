@@ -41,14 +41,12 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
+from tlhelpers.capture import capture_activations
 from tlhelpers.models import known_head_path
+from tlhelpers.state import eval_mode
 from tlhelpers.train import model_device
 
 SCORE_IMAGES = 32  # images per score: reference datasets and your folder are compared at the same count
-
-
-class _StopForward(Exception):
-    """Raised once the last wanted layer has run, to skip the rest of the model."""
 
 
 @dataclass
@@ -121,41 +119,25 @@ def activation_moments(
         raise ValueError(
             f"{unknown[0]!r} is not a BatchNorm layer of {type(model).__name__} — see batchnorm_layers(model)"
         )
-    order = [name for name in modules if name in set(layers)]
-    last = order[-1]
     device = torch.device(device) if device is not None else model_device(model)
     means: dict[str, list[torch.Tensor]] = {layer: [] for layer in layers}
     squares: dict[str, list[torch.Tensor]] = {layer: [] for layer in layers}
 
-    def record(name: str):
-        def hook(module: nn.Module, args: tuple) -> None:
-            activation = args[0].detach().float()
-            means[name].append(activation.mean(dim=(2, 3)).double().cpu())
-            squares[name].append(activation.square().mean(dim=(2, 3)).double().cpu())
-            if name == last:
-                raise _StopForward
+    def per_image_moments(activation: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        activation = activation.detach().float()
+        return activation.mean(dim=(2, 3)).double().cpu(), activation.square().mean(dim=(2, 3)).double().cpu()
 
-        return hook
-
-    handles = [modules[layer].register_forward_pre_hook(record(layer)) for layer in layers]
-    was_training = model.training
-    model.eval()
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
     shape = None
-    try:
-        with torch.inference_mode():
-            for images, _ in tqdm(loader, desc="activation moments", disable=not progress):
-                if shape is not None and images.shape[1:] != shape:
-                    raise ValueError(f"images must share one size, got {tuple(shape)} and {tuple(images.shape[1:])}")
-                shape = images.shape[1:]
-                try:
-                    model(images.to(device))
-                except _StopForward:
-                    pass
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
+    with eval_mode(model), torch.inference_mode():
+        for images, _ in tqdm(loader, desc="activation moments", disable=not progress):
+            if shape is not None and images.shape[1:] != shape:
+                raise ValueError(f"images must share one size, got {tuple(shape)} and {tuple(images.shape[1:])}")
+            shape = images.shape[1:]
+            captured = capture_activations(model, images.to(device), layers, inputs=True, reduce=per_image_moments)
+            for layer, (mean, square) in captured.items():
+                means[layer].append(mean)
+                squares[layer].append(square)
     if shape is None:
         raise ValueError("the dataset is empty — nothing to measure")
     return ActivationMoments(

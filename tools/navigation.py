@@ -1,7 +1,7 @@
 """Generate the navigation cells, the index's contents and the README's list from the notebooks' titles.
 
-    python tools/navigation.py          # rewrite the generated cells where they changed
-    python tools/navigation.py --check  # exit 1 if any generated cell is out of date (CI)
+    python -m tools.navigation          # rewrite the generated cells where they changed
+    python -m tools.navigation --check  # exit 1 if any generated cell is out of date (CI)
 
 Generated cells carry a tag ("navigation" / "contents") and are never edited by hand.
 Each lesson's title is the first "# " heading of its first cell, e.g. "# 01 · ImageNet …".
@@ -10,13 +10,12 @@ Each lesson's title is the first "# " heading of its first cell, e.g. "# 01 · I
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).parent))
-from notebook_list import NOTEBOOK_DIR, lessons, solutions, write_atomic  # noqa: E402
+from tlhelpers.assets import atomic_path
+from tools.notebook_list import NOTEBOOK_DIR, lessons, solutions
 
 NAV_TAG = "navigation"
 CONTENTS_TAG = "contents"
@@ -98,7 +97,8 @@ def update_readme(check: bool) -> bool:
     _, after = rest.split(README_END, 1)
     new = f"{before}{README_START}\n{readme_list()}\n{README_END}{after}"
     if new != text and not check:
-        write_atomic(README, new)
+        with atomic_path(README) as tmp:
+            tmp.write_text(new, encoding="utf-8")
     return new != text
 
 
@@ -112,7 +112,8 @@ def update(path: Path, check: bool) -> bool:
         with_navigation(notebook, nav_text(path))
     changed = nbformat.writes(notebook) != before
     if changed and not check:
-        write_atomic(path, nbformat.writes(notebook) + "\n")
+        with atomic_path(path) as tmp:
+            tmp.write_text(nbformat.writes(notebook) + "\n", encoding="utf-8")
     return changed
 
 

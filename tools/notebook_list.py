@@ -20,10 +20,3 @@ def all_notebooks() -> list[Path]:
     """Every notebook in the order a learner (and `make run`) goes through them."""
     return [NOTEBOOK_DIR / "index.ipynb", *lessons(), *solutions()]
 
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file via a temporary file and a rename, so a crash leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)

@@ -1,17 +1,18 @@
 """Execute every notebook headless, in order, and print a summary table.
 
-    python tools/run_notebooks.py             # executed copies + HTML under build/
-    python tools/run_notebooks.py --inplace   # re-execute and save the committed notebooks
-    python tools/run_notebooks.py 03          # only notebooks whose name contains "03"
+    python -m tools.run_notebooks             # executed copies + HTML under build/ (build/html/index.html)
+    python -m tools.run_notebooks --inplace   # re-execute and save the committed notebooks
+    python -m tools.run_notebooks 03          # only notebooks whose name contains "03"
 
-Exit status is non-zero if any notebook fails.
+One line per notebook as it finishes (status, seconds, time since the start), then the table.
+Kernels run over IPC (tools/kernels.py). Exit status is non-zero if any notebook fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError
 from nbconvert import HTMLExporter
 
-sys.path.insert(0, str(Path(__file__).parent))
-from notebook_list import NOTEBOOK_DIR, all_notebooks, write_atomic  # noqa: E402
+from tlhelpers.assets import atomic_path
+from tools.kernels import AsyncIPCKernelManager
+from tools.navigation import title
+from tools.notebook_list import NOTEBOOK_DIR, all_notebooks
 
 BUILD_DIR = NOTEBOOK_DIR.parent / "build"
 CELL_TIMEOUT_S = 300
@@ -35,7 +38,8 @@ def execute(path: Path, record_timing: bool = False) -> tuple[nbformat.NotebookN
     """
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            record_timing=record_timing, resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+                            kernel_manager_class=AsyncIPCKernelManager, record_timing=record_timing,
+                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
     try:
         client.execute()
         return notebook, "ok"
@@ -45,30 +49,52 @@ def execute(path: Path, record_timing: bool = False) -> tuple[nbformat.NotebookN
         return notebook, f"FAILED: {lines[-1][:100] if lines else type(error).__name__}"
 
 
+def write_text(path: Path, text: str) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def index_html(rows: list[tuple[str, str, float]], headings: list[str]) -> str:
+    """build/html/index.html: every notebook of this run, in order, linked, with its status and seconds."""
+    items = "\n".join(
+        f'<li><a href="{html.escape(Path(name).with_suffix(".html").as_posix())}">{html.escape(heading)}</a>'
+        f" — {html.escape(status)}, {seconds:.0f} s</li>"
+        for (name, status, seconds), heading in zip(rows, headings)
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Executed notebooks</title></head>\n'
+        f"<body>\n<h1>Executed notebooks</h1>\n<ol>\n{items}\n</ol>\n</body>\n</html>\n"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("filter", nargs="?", default="", help="run only notebooks whose path contains this")
     parser.add_argument("--inplace", action="store_true", help="save outputs into the notebooks themselves")
     args = parser.parse_args()
 
-    rows = []
-    for path in all_notebooks():
+    selected = [path for path in all_notebooks() if args.filter in str(path.relative_to(NOTEBOOK_DIR))]
+    rows, headings = [], []
+    run_start = time.perf_counter()
+    for number, path in enumerate(selected, 1):
         relative = path.relative_to(NOTEBOOK_DIR)
-        if args.filter not in str(relative):
-            continue
-        print(f"running {relative} …", flush=True)
+        print(f"[{number:>2}/{len(selected)}] {relative} …", end="", flush=True)
         start = time.perf_counter()
         notebook, status = execute(path)
         seconds = time.perf_counter() - start
         text = nbformat.writes(notebook) + "\n"
         if args.inplace:
             if status == "ok":
-                write_atomic(path, text)
+                write_text(path, text)
         else:
-            write_atomic(BUILD_DIR / "executed" / relative, text)
-            html, _ = HTMLExporter().from_notebook_node(notebook)
-            write_atomic((BUILD_DIR / "html" / relative).with_suffix(".html"), html)
+            write_text(BUILD_DIR / "executed" / relative, text)
+            page, _ = HTMLExporter().from_notebook_node(notebook)
+            write_text((BUILD_DIR / "html" / relative).with_suffix(".html"), page)
         rows.append((str(relative), status, seconds))
+        headings.append(title(path))
+        if not args.inplace:  # rewritten after each notebook, so it is current while the run goes on
+            write_text(BUILD_DIR / "html" / "index.html", index_html(rows, headings))
+        print(f" {status} in {seconds:.1f} s ({time.perf_counter() - run_start:.0f} s elapsed)", flush=True)
 
     width = max((len(name) for name, _, _ in rows), default=8)
     print(f"\n{'notebook':<{width}}  {'status':<8}  seconds")
@@ -78,7 +104,7 @@ def main() -> int:
     failed = sum(status != "ok" for _, status, _ in rows)
     print(f"{'total':<{width}}  {f'{failed} failed' if failed else 'all ok':<8}  {total:7.1f}")
     if not args.inplace:
-        print(f"executed copies in {BUILD_DIR / 'executed'}, HTML in {BUILD_DIR / 'html'}")
+        print(f"executed copies in {BUILD_DIR / 'executed'}, HTML in {BUILD_DIR / 'html'} (start at index.html)")
     return 1 if failed or not rows else 0
 
 

@@ -1,7 +1,8 @@
 """Block outbound network access, so that a hidden download fails loudly in tests.
 
-The test suite installs this guard in its own process (tests/conftest.py) and in every
-notebook kernel (an IPython start-up file), so a notebook that would quietly fetch
+Test machinery, not part of the course library. The test suite installs this guard in its
+own process (the repository's ``conftest.py``) and in every notebook kernel (the IPython
+start-up file ``tests/ipython/profile_default/startup/00-block-network.py``), so a notebook that would quietly fetch
 weights or data from the internet fails under ``make test`` exactly as it would on an
 offline laptop. Loopback stays open: Jupyter kernels talk to their clients over it.
 """
@@ -52,8 +53,3 @@ def block_network() -> None:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
 
-
-def allow_network() -> None:
-    """Undo :func:`block_network`."""
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
-    socket.getaddrinfo = _real_getaddrinfo

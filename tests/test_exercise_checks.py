@@ -1,0 +1,119 @@
+"""The exercise checkers: right answers pass, wrong ones get a reason that does not print the answer."""
+
+from __future__ import annotations
+
+import torch
+import torchvision
+from torch import nn
+from torchvision.transforms import v2
+
+from tlhelpers import exercise_checks
+from tlhelpers.models import backbone_blocks, unfreeze
+from tlhelpers.train import History, fit, param_groups
+
+
+def test_shirt_categories():
+    categories = ["sweatshirt", "jersey", "Shirt rack"]
+    assert exercise_checks.check_shirt_categories(["sweatshirt", "Shirt rack"], categories)
+    assert "missing" in exercise_checks.check_shirt_categories(["sweatshirt"], categories).message
+    assert "does not contain" in exercise_checks.check_shirt_categories(["jersey"], categories).message
+    assert exercise_checks.check_shirt_categories(..., categories).status == "not attempted"
+
+
+def test_numbers_say_too_high_or_low_without_the_value():
+    result = exercise_checks.check_training_flops(2e18)
+    assert result.message == "exercise 4: not quite: too high — hint: 3 × forward FLOPs × images × epochs"
+    assert "1.4" not in result.message
+    assert exercise_checks.check_training_flops(1.4144468e18)
+    assert "multiply by 1e9" in exercise_checks.check_training_flops(1.4e9).message
+
+
+def test_resnet_head_swap():
+    model = torchvision.models.resnet18(weights=None)
+    model.fc = nn.Linear(512, 5)
+    assert exercise_checks.check_resnet_head_swap(model, model.eval()(torch.zeros(1, 3, 32, 32)), 5)
+    assert "batch dimension" in exercise_checks.check_resnet_head_swap(model, torch.zeros(5), 5).message
+    model.fc = nn.Linear(100, 5)
+    assert "as many features" in exercise_checks.check_resnet_head_swap(model, torch.zeros(1, 5), 5).message
+
+
+def correct_loop(model, train_loader, val_loader, optimizer, epochs, zero_grad=True):
+    accuracies = []
+    for _ in range(epochs):
+        model.train()
+        for inputs, targets in train_loader:
+            if zero_grad:
+                optimizer.zero_grad()
+            nn.functional.cross_entropy(model(inputs), targets).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            hits = sum(int((model(x).argmax(1) == y).sum()) for x, y in val_loader)
+        accuracies.append(hits / sum(len(y) for _, y in val_loader))
+    return accuracies
+
+
+def test_training_loop():
+    assert exercise_checks.check_training_loop(correct_loop)
+
+    def no_eval(model, train_loader, val_loader, optimizer, epochs):
+        accuracies = correct_loop(model, train_loader, val_loader, optimizer, epochs)
+        model.train()
+        with torch.no_grad():
+            for x, _ in val_loader:
+                model(x)
+        return accuracies
+
+    assert "train mode while validating" in exercise_checks.check_training_loop(no_eval).message
+
+    def accumulates(model, train_loader, val_loader, optimizer, epochs):
+        return correct_loop(model, train_loader, val_loader, optimizer, epochs, zero_grad=False)
+
+    assert "zero_grad" in exercise_checks.check_training_loop(accumulates).message
+    assert exercise_checks.check_training_loop(lambda *args: ...).status == "not attempted"
+
+
+def test_two_stage():
+    def two_stage(model, train_loader, val_loader, head_epochs, full_epochs):
+        unfreeze(model, 0)
+        first = fit(model, train_loader, val_loader, epochs=head_epochs, progress=False,
+                    optimizer=torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2))
+        unfreeze(model, len(backbone_blocks(model)))
+        optimizer = torch.optim.Adam(param_groups(model, head_lr=1e-2, backbone_lr=1e-3))
+        return first, fit(model, train_loader, val_loader, epochs=full_epochs, optimizer=optimizer, progress=False)
+
+    assert exercise_checks.check_two_stage(two_stage)
+
+    def one_stage(model, train_loader, val_loader, head_epochs, full_epochs):
+        history = fit(model, train_loader, val_loader, epochs=head_epochs + full_epochs, progress=False)
+        return history, History()
+
+    assert "stage 1 the backbone was trainable" in exercise_checks.check_two_stage(one_stage).message \
+        or "did not train for" in exercise_checks.check_two_stage(one_stage).message
+
+
+def test_strong_augment_rejects_an_identity_transform():
+    image = torch.rand(3, 96, 96)
+    assert exercise_checks.check_strong_augment(v2.Compose([v2.RandomResizedCrop(96, scale=(0.2, 1.0)),
+                                                   v2.RandomHorizontalFlip(), v2.RandomRotation(15)]), image)
+    assert exercise_checks.check_strong_augment(v2.Compose([v2.Identity()]), image).status == "wrong"
+    assert exercise_checks.check_strong_augment(nn.Identity(), image).status == "wrong"
+
+
+def test_paired_margin():
+    runs = [{"dataset": "fashion_mnist", "n_per_class": 1000, "seed": seed, "strategy": strategy, "acc": acc}
+            for seed, (a, b) in enumerate([(0.9, 0.8), (0.8, 0.8), (0.7, 0.6)])
+            for strategy, acc in (("fine_tuning", a), ("features", b))]
+
+    def right(rows, dataset, n, a, b):
+        acc = {s: {r["seed"]: r["acc"] for r in rows if (r["dataset"], r["n_per_class"], r["strategy"]) == (dataset, n, s)}
+               for s in (a, b)}
+        seeds = set(acc[a]) & set(acc[b])
+        return 100 * sum(acc[a][s] - acc[b][s] for s in seeds) / len(seeds)
+
+    def unpaired(rows, dataset, n, a, b):
+        values = {s: [r["acc"] for r in rows if r["strategy"] == s and r["n_per_class"] == n] for s in (a, b)}
+        return 100 * (sum(values[a]) / len(values[a]) - sum(values[b]) / len(values[b]))
+
+    assert exercise_checks.check_paired_margin(right, runs)
+    assert "one of b's seeds missing" in exercise_checks.check_paired_margin(unpaired, runs).message

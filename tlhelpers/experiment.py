@@ -1,0 +1,117 @@
+"""The decision-matrix experiment, as configuration: what is measured, on what, under which budget.
+
+The lecture's rule of thumb crosses two questions — is the data similar to ImageNet, and is
+there enough of it? — and names a strategy for each of the four answers. The sweep
+(:mod:`tlhelpers.sweep`) measures it on the course's offline data:
+
+* similarity: the photo stamps (ImageNet-like photographs), the cartoon stamps (the same
+  kinds of things, drawn) and Fashion-MNIST (28-px greyscale clothes, unlike ImageNet);
+* amount: learning curves over training images per class;
+* strategies (:data:`STRATEGIES`): a MobileNetV2 trained from scratch; feature extraction
+  (a linear head on the frozen backbone's last features); feature extraction from an
+  earlier block (:data:`EARLY_BLOCK`, CS231n's advice for scarce, dissimilar data); and
+  fine-tuning every layer of the pretrained network.
+
+The same budget rule holds for every strategy (:class:`Budget`): the same training images,
+image size, batch size and number of optimizer steps (``epochs`` passes over the data, but
+at least ``min_steps`` steps), Adam with fixed learning rates (new layers 1e-3, pretrained
+layers 1e-4), no augmentation, no early stopping, nothing tuned on the evaluation images.
+Fine-tuning trains every weight but keeps BatchNorm's ImageNet statistics
+(:func:`tlhelpers.models.freeze_batchnorm_statistics`), as Keras' transfer-learning guide
+advises (a pilot on held-out training images agreed). Feature extraction runs the frozen
+backbone once over the training images instead of at every step — that is the strategy,
+and its wall time says so.
+
+Accuracy is the mean of the per-class accuracies on held-out images (balanced accuracy),
+so that a class with many test images does not dominate. Each point is repeated over
+seeds; a seed picks both the training images and the initial weights.
+
+The cartoon set is tiny (26 images; flower 1, vegetable 0): it enters honestly, as a
+three-class problem (bird, fruit, mammal) with at most 3 training images per class, the
+rest held out; and as an evaluation domain for models trained on photos (``cartoon_acc``).
+
+This module is plain data — no torch — so that reading results (:mod:`tlhelpers.results`)
+never imports the training stack.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+MODEL_NAME = "mobilenet_v2"
+WEIGHTS_NAME = "IMAGENET1K_V1"
+EARLY_BLOCK = "features.14"  # first block of the last stage; chosen on Fashion-MNIST's validation split
+
+STRATEGIES = {
+    "scratch": "from scratch",
+    "features": "feature extraction (last layer)",
+    "early_features": f"feature extraction ({EARLY_BLOCK})",
+    "fine_tuning": "fine-tuning (all layers)",
+}
+
+DATASETS = {
+    "photos": "photo stamps",
+    "cartoons": "cartoon stamps (3 classes)",
+    "fashion_mnist": "Fashion-MNIST",
+}
+IMAGE_SIZES = {"photos": 128, "cartoons": 128, "fashion_mnist": 64}
+CARTOON_CLASSES = ("bird", "fruit", "mammal")  # the classes with at least 5 cartoons
+FASHION_MNIST_EVAL_PER_CLASS = 200  # 2,000 test images: accuracy to about ±1 point
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The training budget every strategy gets: same steps, batch size, image size and learning-rate rule."""
+
+    epochs: int = 2
+    min_steps: int = 60
+    batch_size: int = 32
+    lr: float = 1e-3  # new layers: heads, and every layer when training from scratch
+    backbone_lr: float = 1e-4  # pretrained layers when fine-tuning
+
+    def num_epochs(self, num_train: int) -> int:
+        """Passes over ``num_train`` images: ``epochs``, or more when that gives fewer than ``min_steps`` steps."""
+        steps_per_epoch = math.ceil(num_train / self.batch_size)
+        return max(self.epochs, math.ceil(self.min_steps / steps_per_epoch))
+
+    def num_steps(self, num_train: int) -> int:
+        return self.num_epochs(num_train) * math.ceil(num_train / self.batch_size)
+
+
+@dataclass(frozen=True)
+class SweepPart:
+    """One dataset's share of a sweep: which amounts (images per class), seeds and strategies."""
+
+    dataset: str
+    amounts: tuple[int, ...]
+    seeds: tuple[int, ...]
+    strategies: tuple[str, ...] = tuple(STRATEGIES)
+
+
+FULL_SWEEP = (
+    SweepPart("photos", (1, 2, 5, 10), (0, 1, 2)),
+    SweepPart("cartoons", (1, 2, 3), (0, 1, 2, 3, 4)),
+    SweepPart("fashion_mnist", (1, 5, 10, 20, 50, 100, 200, 500, 1000), (0, 1, 2)),
+)
+# The notebook's live check: seed 0 of the two "scarce" quadrants, within a minute of CPU. Training
+# whole networks on 128-px photos (fine-tuning, from scratch) takes longer and is left out there;
+# from scratch is at chance at 5 images per class in every run of the full sweep anyway.
+REDUCED_SWEEP = (
+    SweepPart("photos", (5,), (0,), ("features", "early_features")),
+    SweepPart("fashion_mnist", (5,), (0,), ("features", "early_features", "fine_tuning")),
+)
+
+# The 2×2 matrix: which measured point stands for each quadrant of the rule of thumb.
+QUADRANTS = {
+    ("scarce", "similar"): ("photos", 5),
+    ("scarce", "dissimilar"): ("fashion_mnist", 5),
+    ("enough", "similar"): ("photos", 10),  # all the photos there are per class
+    ("enough", "dissimilar"): ("fashion_mnist", 1000),
+}
+RULE_OF_THUMB = {
+    ("scarce", "similar"): ("features",),
+    ("scarce", "dissimilar"): ("early_features",),  # "not recommended"; CS231n: a linear classifier on earlier features
+    ("enough", "similar"): ("features",),
+    ("enough", "dissimilar"): ("fine_tuning",),
+}

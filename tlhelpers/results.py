@@ -1,0 +1,197 @@
+"""Reading the decision-matrix results: summaries over seeds, verdicts, learning curves, reruns compared.
+
+The sweep (:mod:`tlhelpers.sweep`) writes one JSON file: ``about`` (how it was produced),
+``similarity`` (each dataset's similarity score) and ``runs`` (one row per dataset, images
+per class, seed and strategy, with its balanced accuracy and seconds). Everything here
+works on those rows and imports no torch, so the notebook, the advisor and a quick look at
+a results file stay light.
+
+    python -m tlhelpers.results notebooks/results/decision_matrix.json                  # the table
+    python -m tlhelpers.results build/again.json --compare notebooks/results/decision_matrix.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tlhelpers.experiment import DATASETS, QUADRANTS, STRATEGIES
+
+
+def load_results(path: str | Path) -> dict:
+    """A results file written by :mod:`tlhelpers.sweep`, as a dict (``about``, ``similarity``, ``runs``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found — run `python -m tlhelpers.sweep --output {path}` to produce it")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path} is not a results file ({type(error).__name__}) — rerun the sweep") from None
+
+
+def summarize(rows: Sequence[dict], key: str = "acc") -> list[dict]:
+    """Mean and standard deviation over seeds of ``key`` per (dataset, n_per_class, strategy)."""
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        if key in row:
+            groups.setdefault((row["dataset"], row["n_per_class"], row["strategy"]), []).append(row)
+    summary = []
+    for (dataset, n_per_class, strategy), members in groups.items():
+        values = np.array([member[key] for member in members])
+        summary.append({
+            "dataset": dataset, "n_per_class": n_per_class, "strategy": strategy,
+            "mean": float(values.mean()), "std": float(values.std()), "num_seeds": len(values),
+            "seconds": float(np.mean([member["seconds"] for member in members])),
+        })  # fmt: skip
+    return summary
+
+
+def point_rows(rows: Sequence[dict], dataset: str, n_per_class: int) -> dict[str, dict[int, float]]:
+    """``{strategy: {seed: accuracy}}`` of one point of the sweep."""
+    found: dict[str, dict[int, float]] = {}
+    for row in rows:
+        if row["dataset"] == dataset and row["n_per_class"] == n_per_class:
+            found.setdefault(row["strategy"], {})[row["seed"]] = row["acc"]
+    if not found:
+        raise KeyError(f"no runs of {dataset} with {n_per_class} images per class in these results")
+    return found
+
+
+@dataclass
+class Verdict:
+    """The measured winner at one point, and by how much it beats the runner-up (paired over seeds)."""
+
+    dataset: str
+    n_per_class: int
+    winner: str
+    runner_up: str
+    winner_acc: float
+    margin: float  # mean over seeds of winner − runner-up, in accuracy (0–1)
+    margin_std: float
+    means: dict[str, float]
+
+    @property
+    def clear(self) -> bool:
+        """True when the margin is larger than its spread over seeds (else: a tie within noise)."""
+        return self.margin > self.margin_std
+
+
+def verdict(rows: Sequence[dict], dataset: str, n_per_class: int) -> Verdict:
+    """Who wins at (dataset, n_per_class): highest mean accuracy, margin paired seed by seed."""
+    by_strategy = point_rows(rows, dataset, n_per_class)
+    means = {strategy: float(np.mean(list(accs.values()))) for strategy, accs in by_strategy.items()}
+    ranked = sorted(means, key=lambda strategy: (-means[strategy], list(STRATEGIES).index(strategy)))
+    winner, runner_up = ranked[0], ranked[1]
+    seeds = sorted(set(by_strategy[winner]) & set(by_strategy[runner_up]))
+    differences = np.array([by_strategy[winner][s] - by_strategy[runner_up][s] for s in seeds])
+    return Verdict(dataset, n_per_class, winner, runner_up, means[winner],
+                   float(differences.mean()), float(differences.std()), means)  # fmt: skip
+
+
+def learning_curves(rows: Sequence[dict], key: str = "acc") -> dict[str, dict[str, tuple[list, list, list]]]:
+    """``{dataset name: {strategy name: (images per class, mean, std)}}``, ready for ``plot_learning_curves``."""
+    curves: dict[str, dict[str, tuple[list, list, list]]] = {}
+    summary = sorted(summarize(rows, key), key=lambda row: row["n_per_class"])
+    for dataset in DATASETS:
+        for strategy in STRATEGIES:
+            points = [row for row in summary if row["dataset"] == dataset and row["strategy"] == strategy]
+            if points:
+                curves.setdefault(DATASETS[dataset], {})[STRATEGIES[strategy]] = (
+                    [row["n_per_class"] for row in points], [row["mean"] for row in points],
+                    [row["std"] for row in points],
+                )  # fmt: skip
+    return curves
+
+
+def quadrant_verdicts(rows: Sequence[dict]) -> dict[tuple[str, str], Verdict]:
+    """The measured :class:`Verdict` of each quadrant of :data:`QUADRANTS`."""
+    return {quadrant: verdict(rows, dataset, n) for quadrant, (dataset, n) in QUADRANTS.items()}
+
+
+def results_table(rows: Sequence[dict], key: str = "acc") -> str:
+    """Every point as text: one line per (dataset, images per class), mean ± std in % for each strategy."""
+    summary = {(row["dataset"], row["n_per_class"], row["strategy"]): row for row in summarize(rows, key)}
+    points = sorted({(dataset, n) for dataset, n, _ in summary}, key=lambda p: (list(DATASETS).index(p[0]), p[1]))
+    header = f"{'dataset':<14}{'n/class':>8}" + "".join(f"{name:>16}" for name in STRATEGIES)
+    lines = [header]
+    for dataset, n in points:
+        cells = []
+        for strategy in STRATEGIES:
+            row = summary.get((dataset, n, strategy))
+            cells.append(f"{100 * row['mean']:9.0f} ± {100 * row['std']:2.0f}" if row else f"{'—':>14}")
+        lines.append(f"{dataset:<14}{n:>8}" + "".join(f"{cell:>16}" for cell in cells))
+    return "\n".join(lines)
+
+
+# --- a rerun against a reference ------------------------------------------------------------------
+
+
+def compare_runs(new_rows: Sequence[dict], reference_rows: Sequence[dict], min_tolerance: float = 0.02) -> list[dict]:
+    """Each (dataset, images per class, strategy) point of ``new_rows`` against ``reference_rows``.
+
+    A point is *within the spread* when its new mean over seeds lies within ``max(2 × the reference's
+    std over seeds, min_tolerance)`` of the reference mean (the tolerance floor covers points whose
+    seeds happened to agree exactly). ``identical`` counts the seeds whose accuracy came back
+    exactly (same code, seed, CPU and thread count give the same numbers).
+    """
+    reference = {(r["dataset"], r["n_per_class"], r["strategy"]): r for r in summarize(reference_rows)}
+    by_seed = {(r["dataset"], r["n_per_class"], r["strategy"], r["seed"]): r["acc"] for r in reference_rows}
+    compared = []
+    for row in summarize(new_rows):
+        point = (row["dataset"], row["n_per_class"], row["strategy"])
+        if point not in reference:
+            raise KeyError(f"{point} is not in the reference results — were they made by another sweep?")
+        ref = reference[point]
+        seeds = [r for r in new_rows if (r["dataset"], r["n_per_class"], r["strategy"]) == point]
+        tolerance = max(2 * ref["std"], min_tolerance)
+        compared.append({
+            "dataset": point[0], "n_per_class": point[1], "strategy": point[2],
+            "mean": row["mean"], "reference_mean": ref["mean"], "reference_std": ref["std"],
+            "within": abs(row["mean"] - ref["mean"]) <= tolerance,
+            "identical": sum(by_seed.get(point + (r["seed"],)) == r["acc"] for r in seeds), "seeds": len(seeds),
+        })  # fmt: skip
+    return compared
+
+
+def comparison_report(compared: Sequence[dict]) -> str:
+    """The comparison as text: points outside the spread listed, then one line of totals."""
+    lines = [f"{'point':<24}{'strategy':<16}{'new':>6}{'committed':>16}  identical seeds"]
+    for row in compared:
+        if not row["within"]:
+            lines.append(f"{row['dataset'] + ' ' + str(row['n_per_class']) + '/class':<24}{row['strategy']:<16}"
+                         f"{100 * row['mean']:5.1f}%{100 * row['reference_mean']:9.1f} ± {100 * row['reference_std']:3.1f}"
+                         f"  {row['identical']}/{row['seeds']}  OUTSIDE")  # fmt: skip
+    within = sum(row["within"] for row in compared)
+    identical, seeds = sum(row["identical"] for row in compared), sum(row["seeds"] for row in compared)
+    lines.append(f"{within} of {len(compared)} points within the committed spread; "
+                 f"{identical} of {seeds} runs identical to the committed ones")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", type=Path, help="a results file of `python -m tlhelpers.sweep`")
+    parser.add_argument("--compare", type=Path, metavar="REFERENCE", default=None,
+                        help="compare RESULTS point by point with the REFERENCE file (exit 1 if a point "
+                             "falls outside the reference's spread)")  # fmt: skip
+    args = parser.parse_args(argv)
+    try:
+        runs = load_results(args.results)["runs"]
+        if args.compare is None:
+            print(results_table(runs))
+            return 0
+        compared = compare_runs(runs, load_results(args.compare)["runs"])
+    except (FileNotFoundError, ValueError, KeyError) as error:
+        print(f"error: {error}", flush=True)
+        return 2
+    print(comparison_report(compared))
+    return 0 if all(row["within"] for row in compared) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""The four strategies of the decision matrix, each trained under the same :class:`~tlhelpers.experiment.Budget`.
+
+:func:`run_strategy` trains one strategy on one set of training images and measures it:
+
+* ``features`` / ``early_features``: the frozen pretrained backbone runs once over the images
+  (:func:`tlhelpers.features.extract_features`, cached on disk), then a linear head trains on
+  the stored features (:func:`tlhelpers.features.train_linear_head`);
+* ``fine_tuning``: a copy of the pretrained network with a new head, every weight training,
+  BatchNorm statistics kept (:func:`tlhelpers.models.freeze_batchnorm_statistics`), head and
+  backbone with their own learning rates (:func:`tlhelpers.train.param_groups`);
+* ``scratch``: the same architecture from random weights.
+
+A run is a pure function of its inputs and seed: every random draw (initial weights,
+dropout, batch order) is seeded on its own, so runs can go in any order or process.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from tlhelpers.data import PreloadedDataset, make_loader
+from tlhelpers.experiment import EARLY_BLOCK, MODEL_NAME, STRATEGIES, Budget
+from tlhelpers.features import extract_features, train_linear_head
+from tlhelpers.models import freeze_batchnorm_statistics, get_model, replace_head
+from tlhelpers.state import seeded
+from tlhelpers.train import fit, param_groups, predict
+
+
+def balanced_accuracy(targets: Sequence[int] | torch.Tensor, predictions: Sequence[int] | torch.Tensor) -> float:
+    """Mean over the classes present in ``targets`` of the fraction of their images predicted right."""
+    targets, predictions = torch.as_tensor(targets).long(), torch.as_tensor(predictions).long()
+    recalls = [(predictions[targets == c] == c).float().mean().item() for c in targets.unique().tolist()]
+    return float(np.mean(recalls))
+
+
+def train_network(
+    model: nn.Module, train: PreloadedDataset, budget: Budget, seed: int, optimizer: torch.optim.Optimizer
+) -> nn.Module:
+    """Train a whole network with :func:`tlhelpers.train.fit` for the budget's number of epochs."""
+    loader = make_loader(train, batch_size=budget.batch_size, shuffle=True, seed=seed)
+    with seeded(seed):  # dropout
+        fit(model, loader, epochs=budget.num_epochs(len(train)), optimizer=optimizer, device="cpu", progress=False)
+    return model
+
+
+def network_predictions(model: nn.Module, dataset: PreloadedDataset) -> tuple[torch.Tensor, torch.Tensor]:
+    probabilities, targets = predict(model, make_loader(dataset, batch_size=256))
+    return probabilities.argmax(dim=1), targets
+
+
+def run_strategy(
+    strategy: str,
+    train: PreloadedDataset,
+    eval_sets: dict[str, PreloadedDataset],
+    budget: Budget,
+    seed: int,
+    pretrained: nn.Module,
+    cache_dir: str | None = None,
+    *,
+    early_block: str = EARLY_BLOCK,
+    model_name: str = MODEL_NAME,
+) -> dict[str, float]:
+    """Train one strategy on ``train``; its balanced accuracy on each held-out set, and the training seconds.
+
+    ``pretrained`` is never modified (fine-tuning trains a copy); ``model_name`` is its
+    architecture, built from random weights for ``scratch``; ``early_block`` is the layer of
+    ``early_features``. Features are cached in ``cache_dir`` (default:
+    :func:`tlhelpers.features.feature_cache_dir`).
+    """
+    num_classes = len(train.classes)
+    start = time.perf_counter()
+    if strategy in ("features", "early_features"):
+        layer = early_block if strategy == "early_features" else None
+
+        def features_of(dataset: PreloadedDataset) -> tuple[torch.Tensor, torch.Tensor]:
+            return extract_features(pretrained, dataset, layer=layer, cache_dir=cache_dir, progress=False)
+
+        features, targets = features_of(train)
+        head, _ = train_linear_head(features, targets, num_classes=num_classes, epochs=budget.num_epochs(len(train)),
+                                    lr=budget.lr, batch_size=budget.batch_size, seed=seed, progress=False)  # fmt: skip
+        seconds = time.perf_counter() - start
+        scores = {}
+        for name, dataset in eval_sets.items():
+            eval_features, eval_targets = features_of(dataset)
+            with torch.inference_mode():
+                scores[name] = balanced_accuracy(eval_targets, head(eval_features).argmax(dim=1))
+        return {"seconds": seconds, **scores}
+    if strategy == "fine_tuning":
+        model = copy.deepcopy(pretrained)
+        with seeded(seed):
+            replace_head(model, num_classes)
+        freeze_batchnorm_statistics(model)  # small batches would make the statistics noisy; every weight trains
+        optimizer = torch.optim.Adam(param_groups(model, head_lr=budget.lr, backbone_lr=budget.backbone_lr))
+    elif strategy == "scratch":
+        with seeded(seed):
+            model = get_model(model_name, weights=None, num_classes=num_classes)
+        optimizer = torch.optim.Adam(model.parameters(), lr=budget.lr)
+    else:
+        raise ValueError(f"unknown strategy {strategy!r} — use one of {list(STRATEGIES)}")
+    train_network(model, train, budget, seed, optimizer)
+    seconds = time.perf_counter() - start
+    scores = {}
+    for name, dataset in eval_sets.items():
+        predictions, targets = network_predictions(model, dataset)
+        scores[name] = balanced_accuracy(targets, predictions)
+    return {"seconds": seconds, **scores}
