@@ -278,6 +278,8 @@ class Page:
         wait_for(ready, SERVER_START_S, f"{self.name} did not open with an idle kernel in JupyterLab")
 
     def run_all(self) -> list[int | None]:
+        """Run every cell (Run → Run All Cells); the execution count of each cell (None for markdown)."""
+        log_start = len(self.lab.log.read_text())
         self.driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
         def finished():
@@ -285,10 +287,19 @@ class Page:
             errors = [f"cell {i}: {e}" for i, cell in enumerate(state["cells"]) if cell for e in cell["errors"]]
             if errors:
                 pytest.fail(f"{self.name}: {errors[0]}")
+            if "restarting kernel" in self.lab.log.read_text()[log_start:]:
+                pytest.fail(f"{self.name}: the kernel died and JupyterLab restarted it, see {self.lab.log}")
             counts = [cell["count"] for cell in state["cells"] if cell]
             return state["kernel"] == "idle" and all(counts) and counts
 
-        wait_for(finished, RUN_ALL_S, f"{self.name}: not every cell ran within {RUN_ALL_S} s")
+        def not_finished():
+            cells = self.driver.execute_script(NOTEBOOK_STATE_JS)["cells"]
+            waiting = next(i for i, cell in enumerate(cells) if cell and not cell["count"])
+            self.screenshot(ARTIFACTS / f"{Path(self.name).stem}-run-all.png")
+            return (f"{self.name}: not every cell ran within {RUN_ALL_S} s, cell {waiting} had not finished "
+                    f"(a busy CPU slows PyTorch down many times over) — screenshot in {ARTIFACTS}")  # fmt: skip
+
+        wait_for(finished, RUN_ALL_S, not_finished)
         return [cell and cell["count"] for cell in self.driver.execute_script(NOTEBOOK_STATE_JS)["cells"]]
 
     def cell(self, index: int):

@@ -28,7 +28,8 @@ def graded(notebook: nbformat.NotebookNode, kind: str) -> list:
 
 
 def printed(cell) -> list[str]:
-    return [line for output in cell.outputs if output.output_type == "stream" for line in output.text.splitlines()]
+    text = "".join(output.text for output in cell.outputs if output.output_type == "stream")
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def test_student_notebooks_are_current():
@@ -78,7 +79,7 @@ def test_student_notebook_gives_nothing_away(path):
     assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
     for cell in graded(student, "grade"):
         for line in cell.source.strip().splitlines():
-            assert re.match(r"checks\.check_\w+\(", line), f"{cell.metadata.nbgrader.grade_id}: {line!r}"
+            assert re.match(r"(exercise_)?checks\.check_\w+\(", line), f"{cell.metadata.nbgrader.grade_id}: {line!r}"
             assert "expected" not in line and "assert" not in line
     instructor_answers = {cell.id: cell.source for cell in graded(nbformat.read(path, as_version=4), "solution")}
     for cell in graded(student, "solution"):
