@@ -160,7 +160,9 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     token, port = secrets.token_hex(16), free_port()
     folders = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data", "JUPYTER_RUNTIME_DIR": "runtime",
                "JUPYTERLAB_SETTINGS_DIR": "settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces"}  # fmt: skip
-    env = {**os.environ, "IPYTHONDIR": str(ROOT / "tests" / "ipython"),
+    # One torch thread per kernel: on a CPU shared with other jobs, two threads wait on each other and notebook 04's
+    # training takes many times longer (README, Troubleshooting); this test is about the widgets, not the speed.
+    env = {**os.environ, "IPYTHONDIR": str(ROOT / "tests" / "ipython"), "OMP_NUM_THREADS": "1",
            **{name: str(home / folder) for name, folder in folders.items()}}  # fmt: skip
     launcher = (f"import runpy, sys; runpy.run_path({netguard.__file__!r})['block_network'](); "
                 "from jupyterlab.labapp import main; sys.exit(main())")  # fmt: skip
