@@ -23,6 +23,7 @@ import uuid
 
 from jupyter_client.localinterfaces import localhost
 from jupyter_client.manager import AsyncKernelManager, KernelManager
+from traitlets.config import LoggingConfigurable
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
@@ -41,28 +42,24 @@ def ipc_prefix() -> str:
     return os.path.join(runtime, f"kernel-{uuid.uuid4().hex[:12]}-ipc")
 
 
-class IPCKernelManager(KernelManager):
+class IPCDefaults(LoggingConfigurable):
+    """The IPC transport and a socket path in the private runtime folder, as defaults of a kernel manager."""
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return TRANSPORT
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return ipc_prefix() if self.transport == "ipc" else localhost()
+
+
+class IPCKernelManager(IPCDefaults, KernelManager):
     """jupyter_client's KernelManager with the IPC transport by default (nbval uses this one)."""
 
-    @default("transport")
-    def _default_transport(self) -> str:
-        return TRANSPORT
 
-    @default("ip")
-    def _default_ip(self) -> str:
-        return ipc_prefix() if self.transport == "ipc" else localhost()
-
-
-class AsyncIPCKernelManager(AsyncKernelManager):
+class AsyncIPCKernelManager(IPCDefaults, AsyncKernelManager):
     """The asynchronous one (nbclient uses this one)."""
-
-    @default("transport")
-    def _default_transport(self) -> str:
-        return TRANSPORT
-
-    @default("ip")
-    def _default_ip(self) -> str:
-        return ipc_prefix() if self.transport == "ipc" else localhost()
 
 
 def pytest_configure(config) -> None:
