@@ -90,9 +90,11 @@ def test_the_same_rows_serially_with_joblib_and_on_a_dask_cluster(tmp_path):
     parallel = run_jobs(jobs, tmp_path / "joblib", engine="joblib", workers=2, cache_dir=cache, progress=False)
     assert without_seconds(parallel) == without_seconds(serial)
     pytest.importorskip("distributed")
+    environment = dict(os.environ)
     on_dask = run_jobs(jobs, tmp_path / "dask", engine="dask", workers=2, cache_dir=cache, progress=False)
     assert without_seconds(on_dask) == without_seconds(serial)
     assert len(list((tmp_path / "dask").glob("*.json"))) == len(jobs)
+    assert dict(os.environ) == environment, "the LocalCluster left OMP_NUM_THREADS & co. in this process's environment"
 
 
 KILLED_AFTER_ONE = textwrap.dedent("""

@@ -32,6 +32,7 @@ strategies in :mod:`tlhelpers.strategies`; reading results is :mod:`tlhelpers.re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -213,6 +214,23 @@ def _joblib(jobs: Sequence[Job], workers: int, cache_dir: str | None, threads: i
     yield from parallel(delayed(_job_and_row)(job, cache_dir, threads or 1) for job in jobs)
 
 
+@contextlib.contextmanager
+def _environment_kept():
+    """Undo what starting a LocalCluster writes into this process's environment.
+
+    Dask's nannies set ``OMP_NUM_THREADS=1`` (and MKL's, OpenBLAS's, malloc's settings) in
+    ``os.environ`` to hand them to their workers, and leave them there: every process started
+    here afterwards — a notebook kernel, a test's subprocess — would run torch on one thread.
+    """
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        for name in set(os.environ) - set(saved):
+            del os.environ[name]
+        os.environ.update(saved)
+
+
 def _dask(jobs: Sequence[Job], workers: int, cache_dir: str | None, threads: int | None, scheduler: str | None):
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -220,8 +238,9 @@ def _dask(jobs: Sequence[Job], workers: int, cache_dir: str | None, threads: int
         raise SystemExit("the dask engine needs Dask — `pip install 'dask[distributed]'` (or the `cluster` extra)")
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None)  # fmt: skip
+        with _environment_kept():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None)  # fmt: skip
     client = Client(scheduler if scheduler is not None else cluster)
     try:
         futures = client.map(_job_and_row, list(jobs), cache_dir=cache_dir, threads=threads or 1, pure=False)
