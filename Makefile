@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make run    - set up, prepare data, execute every notebook into build/ (summary table)"
-	@echo "make test   - set up, prepare data, unit tests + nbval over every notebook"
+	@echo "make test   - set up, prepare data, unit tests + nbval over every student notebook + nbgrader round trip on 01"
 	@echo "make test-browser - the widgets of notebooks 01 and 04, clicked in headless Chromium in JupyterLab"
 	@echo "make data   - fetch and verify weights and datasets (offline-friendly)"
 	@echo "make lab    - open JupyterLab on notebooks/index.ipynb"
@@ -17,7 +17,7 @@ help:
 	@echo "make nav    - regenerate navigation cells and the contents list"
 	@echo "make exercises - regenerate the student notebooks from the instructor versions (nbgrader)"
 	@echo "make grade SUBMISSIONS=dir - autograde one notebook (or folder) per student -> build/grades.csv, build/feedback/"
-	@echo "make grade-check - nbval over the instructor versions, and the nbgrader round trip (solved, untouched, hostile) on every notebook"
+	@echo "make grade-check - nbval over the instructor versions, and the nbgrader round trip (solved, untouched) on every notebook"
 	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
 	@echo "make matrix - the full decision-matrix sweep, serial, one thread -> notebooks/results/decision_matrix.json"
 	@echo "make matrix-check - the sweep again on every core (ENGINE=joblib) into build/, compared point by point with the committed file"
@@ -71,7 +71,7 @@ grade: data
 	$(PY) -m tools.grade "$(SUBMISSIONS)" --output build
 
 grade-check: data
-	GRADE_ALL=1 $(PY) -m pytest tests/test_grading.py notebooks/solutions
+	GRADE_ALL=1 $(PY) -m pytest tests/test_grading.py::test_round_trip_of_every_lesson notebooks/solutions
 
 bench: data
 	$(PY) -m benchmarks.bench

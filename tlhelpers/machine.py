@@ -18,6 +18,11 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity; all of the machine's where that is unknown)."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
 def machine_info() -> dict[str, str | int]:
     """Versions (Python, torch, torchvision, NumPy), platform, CPU, core count and torch's thread count."""
     import numpy as np

@@ -63,7 +63,7 @@ from tlhelpers.experiment import (
     Budget,
     SweepPart,
 )
-from tlhelpers.machine import machine_info
+from tlhelpers.machine import machine_info, usable_cores
 from tlhelpers.models import get_model
 from tlhelpers.pools import draw_split, load_pool
 from tlhelpers.results import load_results, results_table, summarize
@@ -256,7 +256,7 @@ _ENGINES: dict[str, Callable[..., Iterator[tuple[Job, dict]]]] = {"serial": _ser
 
 
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    return usable_cores()
 
 
 def run_jobs(

@@ -27,12 +27,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from tlhelpers.assets import atomic_path
+from tlhelpers.machine import usable_cores
 from tools.exercises import CELL_TIMEOUT_S, assignment_name, instructor_path, make_course, nbgrader_environment
 from tools.notebook_list import NOTEBOOK_DIR, solutions
 
@@ -121,9 +123,13 @@ def course_config(course: Path, cell_timeout: int) -> None:
                      f'c.KernelManager.ip = {str(runtime / "kernel")!r}\n')  # fmt: skip
 
 
-def run_limited(command: list[str], course: Path, timeout: float) -> tuple[int | None, str]:
-    """Run ``command`` in its own process group; kill the whole group after ``timeout`` s. (rc or None, output)."""
-    process = subprocess.Popen(command, cwd=course, env=nbgrader_environment(course), stdout=subprocess.PIPE,
+def run_limited(command: list[str], course: Path, timeout: float, threads: int) -> tuple[int | None, str]:
+    """Run ``command`` in its own process group; kill the whole group after ``timeout`` s. (rc or None, output).
+
+    ``threads``: the CPU threads its kernel's torch may use (submissions graded side by side share the cores).
+    """
+    env = dict(nbgrader_environment(course), OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    process = subprocess.Popen(command, cwd=course, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, start_new_session=True)  # fmt: skip
     try:
         output, _ = process.communicate(timeout=timeout)
@@ -158,7 +164,7 @@ def read_scores(course: Path, assignment: str, student: str) -> list[tuple[str, 
 
 
 def grade_one(submission: Submission, templates: dict[str, Path], output: Path, prefix: list[str],
-              cell_timeout: int, timeout: float, fallback: str | None) -> Outcome:  # fmt: skip
+              cell_timeout: int, timeout: float, fallback: str | None, threads: int = 1) -> Outcome:  # fmt: skip
     assignment, problem = identify(submission.path)
     student = submission.student
     if problem is not None:  # 0 points for each exercise of the class's lesson, when there is only one
@@ -177,14 +183,14 @@ def grade_one(submission: Submission, templates: dict[str, Path], output: Path, 
         shutil.copyfile(submission.path, target / f"{assignment}.ipynb")
         command = [*prefix, sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student,
                    "--create", "--force"]  # fmt: skip
-        returncode, log = run_limited(command, course, timeout)
+        returncode, log = run_limited(command, course, timeout, threads)
         if returncode is None:
             return Outcome(student, assignment, zeros, f"took longer than {timeout:.0f} s to grade — stopped")
         scores = read_scores(course, assignment, student)
         if returncode != 0 or not scores:
             return Outcome(student, assignment, zeros, f"nbgrader autograde failed: {first_error(log)}")
         run_limited([*prefix, sys.executable, "-m", "nbgrader", "generate_feedback", assignment, "--student", student,
-                     "--force"], course, timeout)  # fmt: skip
+                     "--force"], course, timeout, threads)  # fmt: skip
         page = course / "feedback" / student / assignment / f"{assignment}.html"
         if page.exists():
             destination = output / "feedback" / student / f"{assignment}.html"
@@ -218,8 +224,13 @@ def prepare_templates(assignments: set[str], root: Path) -> dict[str, Path]:
 
 
 def grade(folder: Path, output: Path, cell_timeout: int = CELL_TIMEOUT_S, timeout: float = SUBMISSION_TIMEOUT_S,
-          allow_network: bool = False, progress: bool = True, assignment: str | None = None) -> list[Outcome]:  # fmt: skip
-    """Grade every submission in ``folder``; write the CSV and feedback under ``output``; return the outcomes."""
+          allow_network: bool = False, progress: bool = True, assignment: str | None = None,
+          workers: int | None = None) -> list[Outcome]:  # fmt: skip
+    """Grade every submission in ``folder``; write the CSV and feedback under ``output``; return the outcomes.
+
+    ``workers`` submissions are graded side by side (default: one per core), each kernel on an equal
+    share of the cores — so a class grades in about 1/``workers`` of the time a notebook takes to run.
+    """
     if not folder.is_dir():
         raise SystemExit(f"{folder} is not a folder — pass SUBMISSIONS=<folder with one notebook or folder per student>")
     prefix = [] if allow_network else network_blocker()
@@ -230,8 +241,15 @@ def grade(folder: Path, output: Path, cell_timeout: int = CELL_TIMEOUT_S, timeou
     fallback = assignment or (next(iter(identified)) if len(identified) == 1 else None)
     with tempfile.TemporaryDirectory(prefix="tl-grade-templates-") as temporary:
         templates = prepare_templates(identified, Path(temporary))
-        for submission in tqdm(submissions, desc="grading", unit="notebook", disable=not progress):
-            outcomes.append(grade_one(submission, templates, output, prefix, cell_timeout, timeout, fallback))
+        workers = max(1, min(workers or usable_cores(), len(submissions) or 1))
+        threads = max(1, usable_cores() // workers)
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # each submission is graded by subprocesses
+            futures = [pool.submit(grade_one, submission, templates, output, prefix, cell_timeout, timeout, fallback,
+                                   threads) for submission in submissions]  # fmt: skip
+            with tqdm(total=len(futures), desc="grading", unit="notebook", disable=not progress) as bar:
+                for _ in as_completed(futures):
+                    bar.update()
+            outcomes.extend(future.result() for future in futures)
     write_csv(output / "grades.csv", outcomes)
     problems = [f"{o.student}: {o.assignment or '?'}: {o.problem}" for o in outcomes if o.problem]
     with atomic_path(output / "grade_problems.txt") as tmp:
@@ -245,12 +263,13 @@ def main() -> int:
     parser.add_argument("--output", type=Path, default=NOTEBOOK_DIR.parent / "build")
     parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT_S, help="seconds per cell")
     parser.add_argument("--timeout", type=float, default=SUBMISSION_TIMEOUT_S, help="seconds per submission")
+    parser.add_argument("--workers", type=int, help="submissions graded side by side (default: one per core)")
     parser.add_argument("--allow-network", action="store_true", help="grade even where the network cannot be blocked")
     parser.add_argument("--assignment", help="the lesson every submission answers (e.g. 01_imagenet_and_pretrained_models): "
                         "unreadable notebooks then get 0 points per exercise")
     args = parser.parse_args()
     outcomes = grade(args.submissions, args.output, args.cell_timeout, args.timeout, args.allow_network,
-                     assignment=args.assignment)
+                     assignment=args.assignment, workers=args.workers)
     for outcome in outcomes:
         total = sum(points for _, points, _ in outcome.scores)
         most = sum(points for _, _, points in outcome.scores)
