@@ -62,6 +62,8 @@ def test_round_trip_with_hostile_submissions(tmp_path):
     for student in ("endless_loop", "floods", "deletes_parent", "networks"):
         assert scores[student] == (most - first, most), student  # only the attacked exercise is lost
     assert scores["exits"][0] < most and scores["exits"][1] == most
+    assert "30 s limit" in outcomes["endless_loop"].problem
+    assert outcomes["solved"].problem is None and outcomes["untouched"].problem is None
     assert (output / "feedback" / "solved" / f"{assignment}.html").exists()
     assert (output / "feedback" / "floods" / f"{assignment}.html").stat().st_size < 5_000_000
     assert tree_digest(submissions) == before, "grading changed the submissions folder"

@@ -152,6 +152,15 @@ def first_error(output: str) -> str:
     return lines[0][:160] if lines else "no error message"
 
 
+def graded_with_trouble(log: str, cell_timeout: int) -> str | None:
+    """What an instructor should know about a submission nbgrader did grade (None: nothing)."""
+    if "DeadKernelError" in log or "Kernel died" in log:
+        return "graded, but the kernel died while running it (0 for the exercises after)"
+    if "Timeout waiting for execute reply" in log:
+        return f"graded; a cell ran past the {cell_timeout} s limit and was stopped (0 for its exercise)"
+    return None
+
+
 def read_scores(course: Path, assignment: str, student: str) -> list[tuple[str, float, float]]:
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -197,8 +206,7 @@ def grade_one(submission: Submission, templates: dict[str, Path], output: Path, 
             destination.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(destination) as tmp:
                 shutil.copyfile(page, tmp)
-        died = "DeadKernelError" in log or "Kernel died" in log
-        return Outcome(student, assignment, scores, "the kernel died while running it (0 for the exercises after)" if died else None)
+        return Outcome(student, assignment, scores, graded_with_trouble(log, cell_timeout))
 
 
 def write_csv(path: Path, outcomes: list[Outcome]) -> None:
