@@ -33,12 +33,12 @@ RESULTS = {
 }
 
 
-def make_folder(root, counts, seed=0):
+def make_folder(root, counts, seed=0, size=(40, 48)):
     rng = np.random.default_rng(seed)
     for class_name, count in counts.items():
         (root / class_name).mkdir(parents=True)
         for index in range(count):
-            pixels = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)
+            pixels = rng.integers(0, 256, (*size, 3), dtype=np.uint8)
             Image.fromarray(pixels).save(root / class_name / f"{index:03d}.png")
     return root
 
@@ -46,16 +46,25 @@ def make_folder(root, counts, seed=0):
 def test_choose_reads_the_nearest_measured_point():
     reference, n, strategy, reason, found = choose(RESULTS, score=0.12, images_per_class=6)
     assert (reference, n, strategy, found.winner) == ("photos", 5, "features", "features")
-    assert "photo stamps with 5 images per class" in reason and "won the measurement" in reason
+    assert "on photo stamps, the nearest reference, at 5 images per class" in reason and "won clearly" in reason
+    assert "95 % CI +10 to +10; 3 seeds" in reason
     # 500 per class: only Fashion-MNIST was measured that far, so it is the reference whatever the score
     reference, n, strategy, reason, _ = choose(RESULTS, score=0.12, images_per_class=500)
     assert (reference, n, strategy) == ("fashion_mnist", 1000, "fine_tuning")
     # a tie within the spread over seeds: the cheaper strategy
     reference, n, strategy, reason, found = choose(RESULTS, score=0.05, images_per_class=12)
     assert (reference, n, found.clear, strategy) == ("photos", 10, False, "features")
-    assert "within the spread" in reason and "is cheaper" in reason
+    assert "tied — the interval includes 0" in reason and "is cheaper" in reason
     reference, _, strategy, _, _ = choose(RESULTS, score=0.21, images_per_class=3)
     assert (reference, strategy) == ("cartoons", "early_features")
+
+
+def test_choose_names_one_reference_when_the_nearest_was_not_measured_that_far():
+    # nearest in similarity: the cartoons, measured up to 3 per class only; 10 per class reads the photos
+    reference, n, _, reason, _ = choose(RESULTS, score=0.21, images_per_class=10)
+    assert (reference, n) == ("photos", 10)
+    assert reason.startswith("cartoon stamps (3 classes) is nearer in similarity but was measured only up to "
+                             "3 images per class; on photo stamps, the nearest reference measured at your amount")
 
 
 def test_advise_counts_scores_and_recommends(tmp_path):
@@ -71,6 +80,8 @@ def test_advise_counts_scores_and_recommends(tmp_path):
                      "recommended:", "reason:"):  # fmt: skip
         assert expected in report
     assert advice.placement.startswith(("closer to", "between", "farther from", "level with"))
+    assert "image sizes: median 48 × 40 px, shorter side 40–40 px" in report
+    assert "warning: most images are under 64 px" in report
     advice.score = 0.2004
     assert advice.placement == "level with cartoon stamps (3 classes)"
     advice.score = 0.16
@@ -132,3 +143,9 @@ def test_advise_survives_the_torture_folder(tmp_path):
     assert advice.counts == {"cats": loaded_cats, "dogs": 1} and advice.skipped == 8
     assert advice.score > 0 and advice.strategy in {"features", "fine_tuning", "early_features", "scratch"}
     assert "(8 files skipped)" in str(advice)
+
+
+def test_large_images_get_no_size_warning(tmp_path):
+    folder = make_folder(tmp_path / "big", {"cats": 3, "dogs": 3}, size=(96, 128))
+    report = str(advise(folder, RESULTS, model=StridedScoringNet(), num_images=6))
+    assert "image sizes: median 128 × 96 px" in report and "warning" not in report

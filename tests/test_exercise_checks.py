@@ -117,3 +117,13 @@ def test_paired_margin():
 
     assert exercise_checks.check_paired_margin(right, runs)
     assert "one of b's seeds missing" in exercise_checks.check_paired_margin(unpaired, runs).message
+
+
+def test_best_epoch_does_not_give_an_off_by_one_away():
+    history = History(val_loss=[0.9, 0.5, 0.7])
+    assert exercise_checks.check_best_epoch(2, history)
+    off_by_one, far = exercise_checks.check_best_epoch(1, history), exercise_checks.check_best_epoch(3, history)
+    assert not off_by_one and not far
+    assert off_by_one.message.replace("epoch 1", "epoch 3") == far.message  # the same words either way
+    assert "an int" in exercise_checks.check_best_epoch(2.0, history).message
+    assert "epochs 1 to 3" in exercise_checks.check_best_epoch(7, history).message

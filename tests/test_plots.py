@@ -207,6 +207,12 @@ def test_plot_decision_matrix():
     assert fig.axes[0].images[0].get_clim() == (-12.5, 12.5)  # symmetric around the centre
     default_texts = texts_of(plot_decision_matrix(np.array([[0.5, 0.25, 1.0]]), ["acc"], ["a", "b", "c"]))
     assert default_texts == ["0.50", "0.25", "1.00"]
+    tied = plot_decision_matrix(values, ["small", "large"], ["similar", "different"], annotations, center=0,
+                                ties=[[False, True], [False, False]], tie_label="tie: interval includes 0")
+    hatched = [patch for patch in tied.axes[0].patches if patch.get_hatch() == "//"]
+    assert len(hatched) == 1 and hatched[0].get_xy() == (0.5, -0.5)  # row 0, column 1
+    assert [t.get_text() for t in tied.axes[0].get_legend().get_texts()] == ["tie: interval includes 0"]
+    assert plot_decision_matrix(values, ["a", "b"], ["c", "d"]).axes[0].get_legend() is None
 
 
 def test_plot_learning_curves():

@@ -1,5 +1,6 @@
 """tlhelpers.results: summaries over seeds, verdicts, curves, the table, and a rerun compared with a reference."""
 
+import math
 import sys
 
 import pytest
@@ -8,7 +9,10 @@ import torch
 from tests.fake_results import fake_rows
 from tlhelpers.experiment import QUADRANTS, STRATEGIES
 from tlhelpers.results import (
+    claim_outcome,
+    claims_table,
     compare_runs,
+    paired_interval,
     comparison_report,
     learning_curves,
     quadrant_verdicts,
@@ -22,15 +26,52 @@ def test_summarize_and_verdict_pair_seeds():
     rows = fake_rows({"features": [0.80, 0.82, 0.84], "fine_tuning": [0.70, 0.80, 0.78], "scratch": [0.2, 0.2, 0.2]})
     summary = {row["strategy"]: row for row in summarize(rows)}
     assert summary["features"]["mean"] == pytest.approx(0.82) and summary["features"]["num_seeds"] == 3
-    assert summary["features"]["std"] == pytest.approx(torch.tensor([0.80, 0.82, 0.84]).std(unbiased=False).item())
+    assert summary["features"]["std"] == pytest.approx(torch.tensor([0.80, 0.82, 0.84]).std(unbiased=True).item())
     found = verdict(rows, "photos", 5)
     assert (found.winner, found.runner_up) == ("features", "fine_tuning")
     assert found.margin == pytest.approx(((0.10 + 0.02 + 0.06) / 3))
-    assert found.clear
+    # differences 0.10, 0.02, 0.06: std 0.04, so the 95 % interval 0.06 ± 4.303 × 0.04 / √3 includes 0
+    assert found.margin_std == pytest.approx(0.04) and found.num_seeds == 3
+    assert found.interval == pytest.approx((0.06 - 4.302653 * 0.04 / 3**0.5, 0.06 + 4.302653 * 0.04 / 3**0.5))
+    assert not found.clear and found.outcome == "tie"
+    steady = verdict(fake_rows({"features": [0.80, 0.82, 0.84], "fine_tuning": [0.70, 0.73, 0.73]}), "photos", 5)
+    assert steady.clear and steady.outcome == "clear" and steady.margin_text() == "+10 (95 % CI +8 to +12; 3 seeds)"
     tie = verdict(fake_rows({"features": [0.8, 0.7], "fine_tuning": [0.7, 0.8]}), "photos", 5)
     assert tie.margin == pytest.approx(0.0) and not tie.clear
     with pytest.raises(KeyError, match="no runs of photos with 7"):
         verdict(rows, "photos", 7)
+
+
+def test_paired_interval_is_students_t():
+    assert paired_interval([0.1, 0.2, 0.3]) == pytest.approx((0.2 - 4.302653 * 0.1 / 3**0.5, 0.2 + 4.302653 * 0.1 / 3**0.5))
+    low, high = paired_interval([0.05] * 10)
+    assert low == pytest.approx(0.05) and high == pytest.approx(0.05)  # no spread: the interval is the point
+    assert paired_interval([0.3]) == (-math.inf, math.inf)  # one seed says nothing about noise
+    wide, narrow = paired_interval([0.0, 0.1], 0.95), paired_interval([0.0, 0.1], 0.5)
+    assert wide[0] < narrow[0] < narrow[1] < wide[1]
+
+
+def test_claim_outcome_held_tie_failed():
+    rows = fake_rows({"features": [0.80, 0.82, 0.84], "fine_tuning": [0.70, 0.73, 0.73], "scratch": [0.2, 0.25, 0.2],
+                      "early_features": [0.83, 0.78, 0.84]})  # fmt: skip
+    assert claim_outcome(rows, "photos", 5, ("features",))[0] == "tie"  # wins, but early_features is within noise
+    assert claim_outcome(rows, "photos", 5, ("early_features",))[0] == "tie"  # loses within noise
+    outcome, duel = claim_outcome(rows, "photos", 5, ("scratch",))
+    assert outcome == "failed" and (duel.winner, duel.runner_up) == ("features", "scratch")
+    outcome, _ = claim_outcome(rows, "photos", 5, ("scratch", "fine_tuning"))  # the better pick decides
+    assert outcome == "failed"
+    clear = fake_rows({"features": [0.80, 0.82, 0.84], "fine_tuning": [0.70, 0.73, 0.73]})
+    assert claim_outcome(clear, "photos", 5, ("features",))[0] == "held"
+
+
+def test_claims_table_names_both_sources():
+    rows = []
+    for dataset, n in QUADRANTS.values():
+        rows += fake_rows({"features": [0.8, 0.9, 0.85], "fine_tuning": [0.6, 0.7, 0.65], "scratch": [0.1, 0.1, 0.1],
+                           "early_features": [0.5, 0.5, 0.5]}, dataset, n)  # fmt: skip
+    lines = claims_table(rows).splitlines()
+    assert "lecture claim" in lines[0] and "CS231n claim" in lines[0] and len(lines) == 1 + len(QUADRANTS)
+    assert "feature extraction: held" in lines[1] and "from scratch: failed" in lines[2]
 
 
 def test_curves_table_and_quadrants():

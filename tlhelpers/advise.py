@@ -9,8 +9,11 @@ ImageNet (:mod:`tlhelpers.similarity`, on :data:`~tlhelpers.similarity.SCORE_IMA
 images, as the references were) and places it among the reference datasets of the
 sweep (:mod:`tlhelpers.sweep`, read with :mod:`tlhelpers.results`). The advice is what *won the measurement* at the
 nearest measured point: the reference dataset with the closest score among those measured
-at your number of images per class, at the nearest amount (on a log scale). When two
-strategies are within the seed-to-seed spread of each other, the cheaper one is advised.
+at your number of images per class, at the nearest amount (on a log scale); when the
+reference nearest in similarity was not measured that far, the report says so. When the
+winner's margin is a tie under :class:`tlhelpers.results.Verdict`'s rule (its 95 % interval
+over seeds includes 0), the cheaper of the two is advised. The folder's image sizes are
+reported, with a warning when they are much smaller than the size the score is taken at.
 
 The advice is a starting point, not a verdict: the references are three small datasets and
 one model, and your own validation set has the last word.
@@ -24,9 +27,10 @@ import statistics
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image
 from torch import nn
 
 from tlhelpers.assets import AssetError
@@ -35,6 +39,9 @@ from tlhelpers.experiment import DATASETS, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
 from tlhelpers.models import get_model, get_weights
 from tlhelpers.results import Verdict, load_results, summarize, verdict
 from tlhelpers.similarity import SCORE_IMAGES, similarity_score
+
+SCORE_SIZE_PX = 224  # the weights' own crop size, at which the similarity score is taken
+SMALL_IMAGE_PX = 64  # images with a shorter side below this get a warning
 
 
 @dataclass
@@ -53,6 +60,23 @@ class Advice:
     strategy: str  # a key of tlhelpers.experiment.STRATEGIES
     reason: str  # one line
     verdict: Verdict
+    sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) of every image, as stored
+
+    @property
+    def size_summary(self) -> str:
+        """The folder's image sizes in one line, with a warning when they are much smaller than the score's."""
+        if not self.sizes:
+            return "image sizes: unknown"
+        short_sides = sorted(min(size) for size in self.sizes)
+        median = short_sides[len(short_sides) // 2]
+        widths, heights = sorted(w for w, _ in self.sizes), sorted(h for _, h in self.sizes)
+        line = (f"image sizes: median {widths[len(widths) // 2]} × {heights[len(heights) // 2]} px, shorter side "
+                f"{short_sides[0]}–{short_sides[-1]} px")  # fmt: skip
+        if median < SMALL_IMAGE_PX:
+            line += (f"\n  warning: most images are under {SMALL_IMAGE_PX} px; the score resizes to {SCORE_SIZE_PX} px and "
+                     "the sweep trained at 64–128 px, so these are upscaled many times — "
+                     "read the placement with care, and validate on your own split")  # fmt: skip
+        return line
 
     @property
     def placement(self) -> str:
@@ -79,6 +103,7 @@ class Advice:
         smallest = min(self.counts.values())
         note = f"; smallest class: {smallest}" if smallest < self.images_per_class else ""
         lines.append(f"images per class: {self.images_per_class} (median{note})")
+        lines.append(self.size_summary)
         ordered = sorted(self.references.items(), key=lambda item: item[1])
         scale = " | ".join(f"{DATASETS[name]} {score:.2f}" for name, score in ordered)
         lines.append(f"similarity to ImageNet: {self.score:.2f} on {self.scored_images} images "
@@ -106,24 +131,29 @@ def choose(results: dict, score: float, images_per_class: int) -> tuple[str, int
     amounts = {name: values for name, values in amounts.items() if values}
     if not amounts:
         raise ValueError("the results file has no runs of its reference datasets — run `python -m tlhelpers.sweep`")
-    # Nearest in similarity among the references measured up to (about) this many images per class.
+    # The reference nearest in similarity — if it was measured up to (about) this many images per class;
+    # otherwise the nearest in similarity among those that were, and the reason says so.
+    nearest = min(amounts, key=lambda name: abs(references[name] - score))
     covering = [name for name, values in amounts.items() if values[-1] * 2 >= images_per_class] or list(amounts)
     reference = min(covering, key=lambda name: abs(references[name] - score))
     measured_n = min(amounts[reference], key=lambda n: (abs(math.log(n) - math.log(max(images_per_class, 1))), n))
     found = verdict(results["runs"], reference, measured_n)
     seconds = {row["strategy"]: row["seconds"] for row in summary
                if row["dataset"] == reference and row["n_per_class"] == measured_n}  # fmt: skip
-    where = f"on {DATASETS[reference]} with {_images(measured_n)} per class (the nearest measured point)"
+    if reference == nearest:
+        where = f"on {DATASETS[reference]}, the nearest reference, at {_images(measured_n)} per class"
+    else:
+        where = (f"{DATASETS[nearest]} is nearer in similarity but was measured only up to "
+                 f"{_images(amounts[nearest][-1])} per class; on {DATASETS[reference]}, the nearest reference measured "
+                 f"at your amount, at {_images(measured_n)} per class")  # fmt: skip
     means, winner, runner_up = found.means, found.winner, found.runner_up
-    versus = (
-        f"{STRATEGIES[winner]} {_percent(means[winner])} vs {STRATEGIES[runner_up]} {_percent(means[runner_up])}, "
-        f"margin {100 * found.margin:.0f} ± {100 * found.margin_std:.0f} points"
-    )
+    versus = (f"{STRATEGIES[winner]} {_percent(means[winner])} vs {STRATEGIES[runner_up]} "
+              f"{_percent(means[runner_up])}, margin {found.margin_text()} points")  # fmt: skip
     if found.clear:
-        strategy, reason = winner, f"{where} it won the measurement: {versus}"
+        strategy, reason = winner, f"{where}, it won clearly: {versus}"
     else:
         strategy = min((winner, runner_up), key=lambda name: seconds.get(name, math.inf))
-        reason = f"{where} the top two were within the spread over seeds ({versus}); {STRATEGIES[strategy]} is cheaper"
+        reason = f"{where}, the top two tied — the interval includes 0 ({versus}); {STRATEGIES[strategy]} is cheaper"
     if measured_n * 2 < images_per_class:
         reason += f" — you have more than the {_images(measured_n)} per class measured there, so also try fine-tuning"
     return reference, measured_n, strategy, reason, found
@@ -159,12 +189,16 @@ def advise(
     score = similarity_score(model, dataset, num_images=num_images, seed=seed)
     images_per_class = round(statistics.median(counts.values()))
     reference, measured_n, strategy, reason, found = choose(results, score, images_per_class)
+    sizes = []
+    for source in dataset.sources:  # image headers only: no pixels are decoded
+        with Image.open(source) as image:
+            sizes.append(image.size)
     return Advice(
         root=str(root), counts=counts, skipped=len(dataset.skipped), score=score,
         scored_images=min(num_images, len(dataset)),
         references={name: entry["score"] for name, entry in results["similarity"].items()},
         images_per_class=images_per_class, reference=reference, measured_n=measured_n,
-        strategy=strategy, reason=reason, verdict=found,
+        strategy=strategy, reason=reason, verdict=found, sizes=sizes,
     )  # fmt: skip
 
 

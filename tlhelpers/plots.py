@@ -402,12 +402,18 @@ def plot_decision_matrix(
     title: str | None = None,
     value_label: str = "",
     center: float | None = None,
+    ties: Any = None,
+    tie_label: str = "tie",
 ) -> Figure:
     """An n×m heatmap with a text per cell (e.g. the winning strategy and its margin).
 
     With ``center`` (e.g. 0 for "A minus B" margins) the colours diverge from it, so the
-    sign is what stands out.
+    sign is what stands out. ``ties`` (n×m booleans) marks cells whose value is no
+    measured difference: they are drawn grey and hatched instead of coloured, and the
+    legend names them ``tie_label``.
     """
+    from matplotlib.patches import Patch, Rectangle
+
     values = _to_numpy(values).astype(float)
     nrows, ncols = values.shape
     fig, axes = _figure((1.5 + 2.4 * ncols, 0.9 + 1.5 * nrows))
@@ -422,12 +428,20 @@ def plot_decision_matrix(
     ax.set_xticks(range(ncols), col_labels)
     ax.set_yticks(range(nrows), row_labels)
     ax.tick_params(length=0)
+    tied = np.zeros_like(values, dtype=bool) if ties is None else np.asarray(ties, dtype=bool)
     for row in range(nrows):
         for col in range(ncols):
             text = annotations[row][col] if annotations is not None else f"{values[row, col]:.2f}"
             red, green, blue, _ = image.cmap(image.norm(values[row, col]))
             dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # luminance: white text on dark cells
-            ax.text(col, row, text, ha="center", va="center", fontsize=10, color="white" if dark else "black")
+            if tied[row, col]:
+                ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor="0.88", edgecolor="0.55", hatch="//"))
+                dark = False
+            ax.text(col, row, text, ha="center", va="center", fontsize=10, color="white" if dark else "black",
+                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"} if tied[row, col] else None)
+    if tied.any():
+        ax.legend(handles=[Patch(facecolor="0.88", edgecolor="0.55", hatch="//", label=tie_label)],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False)
     if title:
         ax.set_title(title)
     return fig

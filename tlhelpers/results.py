@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
-from tlhelpers.experiment import DATASETS, QUADRANTS, STRATEGIES
+from tlhelpers.experiment import DATASETS, QUADRANTS, RULES, SHORT_NAMES, STRATEGIES
 
 
 def load_results(path: str | Path) -> dict:
@@ -35,7 +37,7 @@ def load_results(path: str | Path) -> dict:
 
 
 def summarize(rows: Sequence[dict], key: str = "acc") -> list[dict]:
-    """Mean and standard deviation over seeds of ``key`` per (dataset, n_per_class, strategy)."""
+    """Mean and sample standard deviation (ddof=1) over seeds of ``key`` per (dataset, n_per_class, strategy)."""
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         if key in row:
@@ -45,7 +47,7 @@ def summarize(rows: Sequence[dict], key: str = "acc") -> list[dict]:
         values = np.array([member[key] for member in members])
         summary.append({
             "dataset": dataset, "n_per_class": n_per_class, "strategy": strategy,
-            "mean": float(values.mean()), "std": float(values.std()), "num_seeds": len(values),
+            "mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0, "num_seeds": len(values),
             "seconds": float(np.mean([member["seconds"] for member in members])),
         })  # fmt: skip
     return summary
@@ -62,9 +64,28 @@ def point_rows(rows: Sequence[dict], dataset: str, n_per_class: int) -> dict[str
     return found
 
 
+CONFIDENCE = 0.95  # of the interval on a paired margin
+
+
+def paired_interval(differences: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The t-interval of the mean of paired differences (sample std, ddof=1); infinite with fewer than 2."""
+    values = np.asarray(differences, dtype=float)
+    if len(values) < 2:
+        return (-math.inf, math.inf)
+    half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
+    return (float(values.mean() - half), float(values.mean() + half))
+
+
 @dataclass
 class Verdict:
-    """The measured winner at one point, and by how much it beats the runner-up (paired over seeds)."""
+    """The measured winner at one point, and by how much it beats the runner-up (paired seed by seed).
+
+    **The rule, used everywhere a winner is named** (tables, heatmap, advisor, text): the winner is
+    *clear* when the 95 % t-interval of its paired margin over the runner-up lies above zero;
+    otherwise the two are **tied** — the seeds cannot tell them apart. With 3 seeds the interval
+    is ± 4.3 × std / √3 (Student's t with 2 degrees of freedom), so only a margin steady across
+    seeds counts.
+    """
 
     dataset: str
     n_per_class: int
@@ -72,25 +93,60 @@ class Verdict:
     runner_up: str
     winner_acc: float
     margin: float  # mean over seeds of winner − runner-up, in accuracy (0–1)
-    margin_std: float
+    margin_std: float  # sample standard deviation (ddof=1) of the paired differences
+    num_seeds: int
+    interval: tuple[float, float]  # the CONFIDENCE t-interval of the margin
     means: dict[str, float]
 
     @property
     def clear(self) -> bool:
-        """True when the margin is larger than its spread over seeds (else: a tie within noise)."""
-        return self.margin > self.margin_std
+        """True when the margin's interval lies above zero (else: a tie within noise)."""
+        return self.interval[0] > 0
+
+    @property
+    def outcome(self) -> str:
+        """"clear" or "tie", the rule's word for this point."""
+        return "clear" if self.clear else "tie"
+
+    def margin_text(self) -> str:
+        """The margin in points with its interval, e.g. "+4 (95 % CI +1 to +7; 3 seeds)"."""
+        low, high = (100 * value for value in self.interval)
+        return (f"+{100 * self.margin:.0f} ({100 * CONFIDENCE:.0f} % CI {low:+.0f} to {high:+.0f}; "
+                f"{self.num_seeds} seeds)")  # fmt: skip
 
 
-def verdict(rows: Sequence[dict], dataset: str, n_per_class: int) -> Verdict:
-    """Who wins at (dataset, n_per_class): highest mean accuracy, margin paired seed by seed."""
+def verdict(rows: Sequence[dict], dataset: str, n_per_class: int, among: Sequence[str] | None = None) -> Verdict:
+    """Who wins at (dataset, n_per_class) — among ``among`` (default: every strategy run there).
+
+    Highest mean accuracy; the margin over the runner-up is paired seed by seed (seeds both have).
+    """
     by_strategy = point_rows(rows, dataset, n_per_class)
+    if among is not None:
+        by_strategy = {strategy: accs for strategy, accs in by_strategy.items() if strategy in among}
+        if len(by_strategy) < 2:
+            raise KeyError(f"fewer than two of {list(among)} were run on {dataset} with {n_per_class} images per class")
     means = {strategy: float(np.mean(list(accs.values()))) for strategy, accs in by_strategy.items()}
     ranked = sorted(means, key=lambda strategy: (-means[strategy], list(STRATEGIES).index(strategy)))
     winner, runner_up = ranked[0], ranked[1]
     seeds = sorted(set(by_strategy[winner]) & set(by_strategy[runner_up]))
     differences = np.array([by_strategy[winner][s] - by_strategy[runner_up][s] for s in seeds])
-    return Verdict(dataset, n_per_class, winner, runner_up, means[winner],
-                   float(differences.mean()), float(differences.std()), means)  # fmt: skip
+    spread = float(differences.std(ddof=1)) if len(differences) > 1 else math.nan
+    return Verdict(dataset, n_per_class, winner, runner_up, means[winner], float(differences.mean()), spread,
+                   len(differences), paired_interval(differences), means)  # fmt: skip
+
+
+def claim_outcome(rows: Sequence[dict], dataset: str, n_per_class: int, picks: Sequence[str]) -> tuple[str, Verdict]:
+    """Did a rule that recommends ``picks`` hold at this point? ("held" | "tie" | "failed", the deciding verdict).
+
+    *held*: a pick won clearly. *tie*: a pick won, but not clearly; or it lost within the interval.
+    *failed*: another strategy beat every pick clearly. The verdict returned is the duel that decided.
+    """
+    best = verdict(rows, dataset, n_per_class)
+    if best.winner in picks:
+        return ("held" if best.clear else "tie"), best
+    pick = max(picks, key=lambda strategy: best.means.get(strategy, -math.inf))
+    duel = verdict(rows, dataset, n_per_class, among=(best.winner, pick))
+    return ("failed" if duel.clear else "tie"), duel
 
 
 def learning_curves(rows: Sequence[dict], key: str = "acc") -> dict[str, dict[str, tuple[list, list, list]]]:
@@ -111,6 +167,21 @@ def learning_curves(rows: Sequence[dict], key: str = "acc") -> dict[str, dict[st
 def quadrant_verdicts(rows: Sequence[dict]) -> dict[tuple[str, str], Verdict]:
     """The measured :class:`Verdict` of each quadrant of :data:`QUADRANTS`."""
     return {quadrant: verdict(rows, dataset, n) for quadrant, (dataset, n) in QUADRANTS.items()}
+
+
+def claims_table(rows: Sequence[dict]) -> str:
+    """Each quadrant: its point, the winner with its margin and the rule's word, and each source's claim held or not."""
+    lines = [f"{'quadrant':20} {'point':24} {'measured winner':34} {'margin over runner-up':34} "
+             + " ".join(f"{name + ' claim':>30}" for name in RULES)]  # fmt: skip
+    for quadrant, (dataset, n) in QUADRANTS.items():
+        found = verdict(rows, dataset, n)
+        cells = []
+        for rule in RULES.values():
+            outcome, _ = claim_outcome(rows, dataset, n, rule[quadrant])
+            cells.append(f"{' / '.join(SHORT_NAMES[s] for s in rule[quadrant])}: {outcome}")
+        lines.append(f"{', '.join(quadrant):20} {DATASETS[dataset] + f', {n}/class':24} {STRATEGIES[found.winner]:34} "
+                     f"{found.margin_text() + ': ' + found.outcome:34} " + " ".join(f"{c:>30}" for c in cells))  # fmt: skip
+    return "\n".join(lines)
 
 
 def results_table(rows: Sequence[dict], key: str = "acc") -> str:

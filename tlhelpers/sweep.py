@@ -317,7 +317,10 @@ def estimate_seconds(jobs: Sequence[Job], reference: dict, workers: int = 1) -> 
     """
     runs = reference["runs"]
     per_point = {(r["dataset"], r["n_per_class"], r["strategy"]): r["seconds"] for r in summarize(runs)}
-    overhead = reference["about"].get("wall_seconds", 0) / max(sum(r["seconds"] for r in runs), 1e-9)
+    about = reference["about"]
+    trained = about.get("computed_seconds", sum(r["seconds"] for r in runs))  # files before runs_computed: all
+    parallel = (about.get("engine") or {}).get("workers") or 1
+    overhead = about.get("wall_seconds", 0) * parallel / max(trained, 1e-9)
     mean = sum(per_point.values()) / max(len(per_point), 1)
     total = sum(per_point.get((job.dataset, job.n_per_class, job.strategy), mean) for job in jobs)
     return total * max(overhead, 1.0) / max(workers, 1)
@@ -366,13 +369,21 @@ def stored_similarity(jobs_dir: str | Path, num_subsets: int = 20) -> dict[str, 
 
 
 def write_results(path: str | Path, rows: list[dict], similarity: dict, budget: Budget, parts: Sequence[SweepPart],
-                  command: str, wall_seconds: float, engine: dict | None = None) -> None:  # fmt: skip
-    """The results file: the runs, the similarity references and how they were produced."""
+                  command: str, wall_seconds: float, engine: dict | None = None,
+                  computed: Sequence[dict] | None = None) -> None:  # fmt: skip
+    """The results file: the runs, the similarity references and how they were produced.
+
+    ``computed``: the rows this invocation trained (default: all); the others were read back
+    from job files. ``wall_seconds`` is this invocation's, so it goes with ``runs_computed``.
+    """
+    computed = rows if computed is None else computed
     record = {
         "about": {
             "command": command,
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "wall_seconds": round(wall_seconds, 1),
+            "runs_computed": len(computed),
+            "computed_seconds": round(sum(row["seconds"] for row in computed), 1),
             "environment": machine_info(),
             "engine": engine or {"engine": "serial"},
             "model": f"{MODEL_NAME} {WEIGHTS_NAME}",
@@ -425,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     start = time.perf_counter()
     options = dict(engine=args.engine, workers=workers, scheduler=args.scheduler, threads=args.threads)
+    stored = set() if args.reduced else {job.id for job in jobs if read_job_result(jobs_dir, job) is not None}
     rows = run_jobs(jobs, None if args.reduced else jobs_dir, **options)
     if args.reduced:
         print(results_table(rows))
@@ -432,8 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     similarity = stored_similarity(jobs_dir)
     command = shlex.join(["python", "-m", "tlhelpers.sweep", *(argv if argv is not None else sys.argv[1:])])
     engine = {"engine": args.engine, "workers": workers, "threads_per_run": args.threads or (None if args.engine == "serial" else 1)}
-    write_results(args.output, rows, similarity, budget, parts, command, time.perf_counter() - start, engine)
-    print(f"wrote {args.output} ({len(rows)} runs, {time.perf_counter() - start:.0f} s)")
+    computed = [row for job, row in zip(jobs, rows) if job.id not in stored]
+    write_results(args.output, rows, similarity, budget, parts, command, time.perf_counter() - start, engine, computed)
+    print(f"wrote {args.output} ({len(rows)} runs, {len(computed)} trained now in {time.perf_counter() - start:.0f} s, "
+          f"{len(rows) - len(computed)} read from {jobs_dir})")
     return 0
 
 
