@@ -213,6 +213,10 @@ def test_plot_decision_matrix():
     assert len(hatched) == 1 and hatched[0].get_xy() == (0.5, -0.5)  # row 0, column 1
     assert [t.get_text() for t in tied.axes[0].get_legend().get_texts()] == ["tie: interval includes 0"]
     assert plot_decision_matrix(values, ["a", "b"], ["c", "d"]).axes[0].get_legend() is None
+    capped = plot_decision_matrix(values, ["a", "b"], ["c", "d"], center=0, limit=5)
+    assert capped.axes[0].images[0].get_clim() == (-5, 5)  # 12.5 takes the end colour
+    wide = plot_decision_matrix(values, ["a", "b"], ["c", "d"], [["x" * 60, "y"], ["z", "w"]])
+    assert wide.get_size_inches()[0] > 1.5 + 2.4 * 2 + 2  # columns widen for long annotation lines
 
 
 def test_plot_learning_curves():

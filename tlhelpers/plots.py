@@ -404,27 +404,34 @@ def plot_decision_matrix(
     center: float | None = None,
     ties: Any = None,
     tie_label: str = "tie",
+    limit: float | None = None,
 ) -> Figure:
     """An n×m heatmap with a text per cell (e.g. the winning strategy and its margin).
 
     With ``center`` (e.g. 0 for "A minus B" margins) the colours diverge from it, so the
     sign is what stands out. ``ties`` (n×m booleans) marks cells whose value is no
     measured difference: they are drawn grey and hatched instead of coloured, and the
-    legend names them ``tie_label``.
+    legend names them ``tie_label``. ``limit`` caps the colour scale at ``center ± limit`` (values
+    beyond it take the end colours; the colour bar shows arrows), so that one huge margin does not
+    wash out the others. Columns widen to fit the longest annotation line.
     """
     from matplotlib.patches import Patch, Rectangle
 
     values = _to_numpy(values).astype(float)
     nrows, ncols = values.shape
-    fig, axes = _figure((1.5 + 2.4 * ncols, 0.9 + 1.5 * nrows))
+    longest = max((len(line) for row in annotations or [] for text in row for line in text.splitlines()), default=0)
+    lines = max((len(text.splitlines()) for row in annotations or [] for text in row), default=1)
+    column_width = max(2.4, 0.085 * longest + 0.3)
+    fig, axes = _figure((1.5 + column_width * ncols, 0.9 + max(1.5, 0.3 * lines + 0.4) * nrows))
     ax = axes[0, 0]
     if center is None:
         cmap, vmin, vmax = "Blues", np.nanmin(values), np.nanmax(values)
     else:
-        spread = np.nanmax(np.abs(values - center)) or 1.0
+        spread = limit if limit is not None else (np.nanmax(np.abs(values - center)) or 1.0)
         cmap, vmin, vmax = "RdBu", center - spread, center + spread
     image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
-    fig.colorbar(image, ax=ax, label=value_label, shrink=0.9)
+    clipped = limit is not None and bool(np.nanmax(np.abs(values - (center or 0))) > limit)
+    fig.colorbar(image, ax=ax, label=value_label, shrink=0.9, extend="both" if clipped else "neither")
     ax.set_xticks(range(ncols), col_labels)
     ax.set_yticks(range(nrows), row_labels)
     ax.tick_params(length=0)
