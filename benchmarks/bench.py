@@ -170,8 +170,7 @@ def bench_fine_tuning() -> dict:
             "loop_over_raw": round(loop_images_per_second / raw_images_per_second, 3)}  # fmt: skip
 
 
-# Twelve runs of the two strategies that take most of the full sweep's time: enough that each worker's start
-# (importing torch, loading the data: about 9 s) weighs on the ratio as little as it does over 216 runs.
+# Twelve runs of the two strategies that take most of the full sweep's time (6 runs measured the same ratio).
 SWEEP_BENCH = (SweepPart("fashion_mnist", (20,), (0, 1, 2, 3, 4, 5), ("scratch", "fine_tuning")),)
 
 

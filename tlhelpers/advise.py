@@ -35,7 +35,7 @@ from torch import nn
 
 from tlhelpers.assets import AssetError
 from tlhelpers.data import ImageFolderError, count_per_class, image_folder, weights_transform
-from tlhelpers.experiment import DATASETS, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
+from tlhelpers.experiment import DATASETS, IMAGE_SIZES, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
 from tlhelpers.models import get_model, get_weights
 from tlhelpers.results import Verdict, load_results, summarize, verdict
 from tlhelpers.similarity import SCORE_IMAGES, similarity_score
@@ -74,7 +74,7 @@ class Advice:
                 f"{short_sides[0]}–{short_sides[-1]} px")  # fmt: skip
         if median < SMALL_IMAGE_PX:
             line += (f"\n  warning: most images are under {SMALL_IMAGE_PX} px; the score resizes to {SCORE_SIZE_PX} px and "
-                     "the sweep trained at 64–128 px, so these are upscaled many times — "
+                     f"the sweep trained at {min(IMAGE_SIZES.values())}–{max(IMAGE_SIZES.values())} px, so these are upscaled many times — "
                      "read the placement with care, and validate on your own split")  # fmt: skip
         return line
 
