@@ -37,10 +37,12 @@ def test_resnet_head_swap():
     assert "as many features" in exercise_checks.check_resnet_head_swap(model, torch.zeros(1, 5), 5).message
 
 
-def correct_loop(model, train_loader, val_loader, optimizer, epochs, zero_grad=True):
+def correct_loop(model, train_loader, val_loader, optimizer, epochs, zero_grad=True, keep_statistics=True):
     accuracies = []
     for _ in range(epochs):
         model.train()
+        if keep_statistics:
+            model.features.eval()
         for inputs, targets in train_loader:
             if zero_grad:
                 optimizer.zero_grad()
@@ -70,6 +72,22 @@ def test_training_loop():
         return correct_loop(model, train_loader, val_loader, optimizer, epochs, zero_grad=False)
 
     assert "zero_grad" in exercise_checks.check_training_loop(accumulates).message
+
+    def statistics_drift(model, train_loader, val_loader, optimizer, epochs):
+        return correct_loop(model, train_loader, val_loader, optimizer, epochs, keep_statistics=False)
+
+    assert "running statistics moved" in exercise_checks.check_training_loop(statistics_drift).message
+
+    def all_eval(model, train_loader, val_loader, optimizer, epochs):  # keeps the statistics the wrong way
+        for _ in range(epochs):
+            model.eval()
+            for inputs, targets in train_loader:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(inputs), targets).backward()
+                optimizer.step()
+        return [0.0] * epochs
+
+    assert "eval mode while training" in exercise_checks.check_training_loop(all_eval).message
     assert exercise_checks.check_training_loop(lambda *args: ...).status == "not attempted"
 
 

@@ -7,8 +7,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from tlhelpers.models import freeze_backbone, unfreeze
 from tlhelpers.state import set_seed
-from tlhelpers.train import History, evaluate, fit, get_device, param_groups, predict, topk
-from tests.tiny_models import TinyCNN
+from tlhelpers.train import History, evaluate, fine_tune, fit, get_device, param_groups, predict, topk
+from tests.tiny_models import TinyBatchNormCNN, TinyCNN
 
 
 def blobs(num_items=200, seed=0):
@@ -119,3 +119,68 @@ def test_evaluate_predict_topk():
 def test_get_device_and_history_dict():
     assert get_device().type in {"cpu", "cuda", "mps"}
     assert History().as_dict()["stopped_early"] is False
+
+
+def test_fit_keep_best_restores_the_lowest_validation_loss_epoch():
+    set_seed(0)
+    train_loader, val_loader = loaders()
+    model = mlp()
+    history = fit(model, train_loader, val_loader, epochs=6, lr=0.5, keep_best=True, progress=False)  # a jumpy lr
+    best = 1 + history.val_loss.index(min(history.val_loss))
+    assert history.best_epoch == best and len(history) == 6
+    assert evaluate(model, val_loader)[0] == pytest.approx(history.val_loss[best - 1], abs=1e-6)
+
+
+def test_fit_patience_stops_after_epochs_without_improvement():
+    set_seed(0)
+    train_loader, val_loader = loaders()
+    history = fit(mlp(), train_loader, val_loader, epochs=30, lr=0.5, patience=2, progress=False)
+    assert history.stopped_early and len(history) == history.best_epoch + 2
+    assert min(history.val_loss[history.best_epoch:]) >= history.val_loss[history.best_epoch - 1]
+    with pytest.raises(ValueError, match="val_loader"):
+        fit(mlp(), train_loader, epochs=1, keep_best=True, progress=False)
+
+
+def test_histories_add_up_epoch_by_epoch():
+    first = History(train_loss=[3.0], train_acc=[0.1], val_loss=[2.0], val_acc=[0.2], seconds=[1.0], lr=[0.1])
+    second = History(train_loss=[2.0, 1.0], train_acc=[0.5, 0.6], val_loss=[1.5, 1.8], val_acc=[0.4, 0.3],
+                     seconds=[1.0, 1.0], lr=[0.01, 0.01], best_epoch=1)
+    joined = first + second
+    assert joined.train_loss == [3.0, 2.0, 1.0] and joined.val_acc == [0.2, 0.4, 0.3] and joined.best_epoch == 2
+
+
+def batches(num_items=16, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    images = torch.randn(num_items, 3, 8, 8, generator=generator) * 2 + 1
+    return DataLoader(TensorDataset(images, torch.arange(num_items) % 3), batch_size=4)
+
+
+def test_fine_tune_keeps_batchnorm_statistics_unless_asked():
+    for batchnorm, moved in (("kept", False), ("updated", True)):
+        set_seed(0)
+        model = TinyBatchNormCNN()
+        before = model.features[0][1].running_mean.clone()
+        weight = model.features[0][0].weight.detach().clone()
+        history = fine_tune(model, batches(), batches(8, seed=1), epochs=2, batchnorm=batchnorm, progress=False)
+        assert len(history) == 2
+        assert (not torch.equal(before, model.features[0][1].running_mean)) == moved, batchnorm
+        assert not torch.equal(weight, model.features[0][0].weight)  # every weight trains
+    with pytest.raises(ValueError, match="kept"):
+        fine_tune(TinyBatchNormCNN(), batches(), epochs=1, batchnorm="frozen")
+
+
+def test_fine_tune_two_stages_freeze_the_backbone_first():
+    set_seed(0)
+    model = TinyBatchNormCNN()
+    weight = model.features[0][0].weight.detach().clone()
+    stage_one = fine_tune(model, batches(), batches(8, seed=1), epochs=1 + 1, head_epochs=1, progress=False)
+    assert len(stage_one) == 2 and all(p.requires_grad for p in model.parameters())
+    assert not torch.equal(weight, model.features[0][0].weight)
+    with pytest.raises(ValueError, match="head_epochs"):
+        fine_tune(TinyBatchNormCNN(), batches(), epochs=2, head_epochs=2)
+
+
+def test_fine_tune_cosine_schedule_lowers_the_learning_rate():
+    set_seed(0)
+    history = fine_tune(TinyBatchNormCNN(), batches(), epochs=4, head_lr=1e-2, cosine=True, progress=False)
+    assert history.lr[0] == pytest.approx(1e-2) and history.lr == sorted(history.lr, reverse=True) and history.lr[-1] < 5e-3

@@ -5,9 +5,9 @@
 * ``features`` / ``early_features``: the frozen pretrained backbone runs once over the images
   (:func:`tlhelpers.features.extract_features`, cached on disk), then a linear head trains on
   the stored features (:func:`tlhelpers.features.train_linear_head`);
-* ``fine_tuning``: a copy of the pretrained network with a new head, every weight training,
-  BatchNorm statistics kept (:func:`tlhelpers.models.freeze_batchnorm_statistics`), head and
-  backbone with their own learning rates (:func:`tlhelpers.train.param_groups`);
+* ``fine_tuning``: a copy of the pretrained network with a new head, trained with the course's
+  one recipe, :func:`tlhelpers.train.fine_tune` (every weight trains, BatchNorm statistics
+  kept, head and backbone with their own learning rates) — the recipe notebook 04 teaches;
 * ``scratch``: the same architecture from random weights.
 
 A run is a pure function of its inputs and seed: every random draw (initial weights,
@@ -27,9 +27,9 @@ from torch import nn
 from tlhelpers.data import PreloadedDataset, make_loader
 from tlhelpers.experiment import EARLY_BLOCK, MODEL_NAME, STRATEGIES, Budget
 from tlhelpers.features import extract_features, train_linear_head
-from tlhelpers.models import freeze_batchnorm_statistics, get_model, replace_head
+from tlhelpers.models import get_model, replace_head
 from tlhelpers.state import seeded
-from tlhelpers.train import fit, param_groups, predict
+from tlhelpers.train import fine_tune, fit, predict
 
 
 def balanced_accuracy(targets: Sequence[int] | torch.Tensor, predictions: Sequence[int] | torch.Tensor) -> float:
@@ -37,16 +37,6 @@ def balanced_accuracy(targets: Sequence[int] | torch.Tensor, predictions: Sequen
     targets, predictions = torch.as_tensor(targets).long(), torch.as_tensor(predictions).long()
     recalls = [(predictions[targets == c] == c).float().mean().item() for c in targets.unique().tolist()]
     return float(np.mean(recalls))
-
-
-def train_network(
-    model: nn.Module, train: PreloadedDataset, budget: Budget, seed: int, optimizer: torch.optim.Optimizer
-) -> nn.Module:
-    """Train a whole network with :func:`tlhelpers.train.fit` for the budget's number of epochs."""
-    loader = make_loader(train, batch_size=budget.batch_size, shuffle=True, seed=seed)
-    with seeded(seed):  # dropout
-        fit(model, loader, epochs=budget.num_epochs(len(train)), optimizer=optimizer, device="cpu", progress=False)
-    return model
 
 
 def network_predictions(model: nn.Module, dataset: PreloadedDataset) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,19 +81,23 @@ def run_strategy(
             with torch.inference_mode():
                 scores[name] = balanced_accuracy(eval_targets, head(eval_features).argmax(dim=1))
         return {"seconds": seconds, **scores}
-    if strategy == "fine_tuning":
+    loader = make_loader(train, batch_size=budget.batch_size, shuffle=True, seed=seed)
+    epochs = budget.num_epochs(len(train))
+    if strategy == "fine_tuning":  # the course's one recipe: every weight trains, BatchNorm statistics kept
         model = copy.deepcopy(pretrained)
         with seeded(seed):
             replace_head(model, num_classes)
-        freeze_batchnorm_statistics(model)  # small batches would make the statistics noisy; every weight trains
-        optimizer = torch.optim.Adam(param_groups(model, head_lr=budget.lr, backbone_lr=budget.backbone_lr))
+        with seeded(seed):  # dropout
+            fine_tune(model, loader, epochs=epochs, head_lr=budget.lr, backbone_lr=budget.backbone_lr, device="cpu",
+                      progress=False)  # fmt: skip
     elif strategy == "scratch":
         with seeded(seed):
             model = get_model(model_name, weights=None, num_classes=num_classes)
-        optimizer = torch.optim.Adam(model.parameters(), lr=budget.lr)
+        with seeded(seed):  # dropout
+            fit(model, loader, epochs=epochs, optimizer=torch.optim.Adam(model.parameters(), lr=budget.lr), device="cpu",
+                progress=False)  # fmt: skip
     else:
         raise ValueError(f"unknown strategy {strategy!r} — use one of {list(STRATEGIES)}")
-    train_network(model, train, budget, seed, optimizer)
     seconds = time.perf_counter() - start
     scores = {}
     for name, dataset in eval_sets.items():
