@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser data lab execute nav exercises grade grade-check bench matrix matrix-check constraints clean help
+.PHONY: run test test-browser data lab execute nav exercises grade grade-check bench matrix matrix-check recipes claims constraints clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -21,6 +21,8 @@ help:
 	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
 	@echo "make matrix - the full decision-matrix sweep, serial, one thread -> notebooks/results/decision_matrix.json"
 	@echo "make matrix-check - the sweep again on every core (ENGINE=joblib) into build/, compared point by point with the committed file"
+	@echo "make recipes - notebook 04's fine-tuning recipe variants over seeds -> notebooks/results/fine_tuning_recipes.json"
+	@echo "make claims - every number the notebooks' text quotes, held against their outputs"
 
 # The virtual environment, rebuilt when the dependency files change.
 $(STAMP): pyproject.toml constraints.txt
@@ -83,9 +85,18 @@ ENGINE ?= joblib
 matrix: data
 	$(PY) -m tlhelpers.sweep --threads 1 --output $(RESULTS) --jobs-dir build/sweep_jobs
 
+# Notebook 04's measured recipe choices: the fine-tuning recipe and three variants, 5 seeds at four points (80 runs).
+RECIPES := notebooks/results/fine_tuning_recipes.json
+recipes: data
+	$(PY) -m tlhelpers.sweep --recipes --engine $(ENGINE) --output $(RECIPES) --jobs-dir build/sweep_jobs
+
 matrix-check: data
 	$(PY) -m tlhelpers.sweep --engine $(ENGINE) --output build/decision_matrix_again.json --jobs-dir build/sweep_jobs_again
 	$(PY) -m tlhelpers.results build/decision_matrix_again.json --compare $(RESULTS)
+
+# The notebooks' text against their outputs: every quoted number must be printed in its notebook (tools/claims.py).
+claims: $(STAMP)
+	$(PY) -m tools.claims
 
 constraints: $(STAMP)
 	@(echo "# Exact versions behind the committed notebook outputs (pip install -c constraints.txt)."; \

@@ -21,11 +21,13 @@ def test_shirt_categories():
 
 
 def test_numbers_say_too_high_or_low_without_the_value():
-    result = exercise_checks.check_training_flops(2e18)
-    assert result.message == "exercise 4: not quite: too high — hint: 3 × forward FLOPs × images × epochs"
-    assert "1.4" not in result.message
-    assert exercise_checks.check_training_flops(1.4144468e18)
-    assert "multiply by 1e9" in exercise_checks.check_training_flops(1.4e9).message
+    result = exercise_checks.check_training_flops(4e18)
+    assert result.message == ("exercise 4: not quite: too high — hint: 3 × forward FLOPs × images × epochs, "
+                              "and a multiply-add is 2 FLOPs")
+    assert "2.8" not in result.message
+    assert exercise_checks.check_training_flops(2.8288936e18)
+    assert "too low" in exercise_checks.check_training_flops(1.4144468e18).message  # multiply-adds taken for FLOPs
+    assert "multiply by 1e9" in exercise_checks.check_training_flops(2.8e9).message
 
 
 def test_resnet_head_swap():

@@ -254,3 +254,8 @@ def test_plot_sweep_one_panel_per_metric_and_a_highlight():
     assert list(circle.get_ydata()) == [0.85]
     with pytest.raises(ValueError, match="3 results for 4 values"):
         plot_sweep([0, 1, 2, 3], {"acc": [1, 2, 3]}, "k")
+
+
+def test_plot_sweep_can_fix_a_panels_range():
+    fig = plot_sweep([0, 1, 2], {"accuracy": [0.80, 0.81, 0.79], "seconds": [1, 2, 3]}, "k", ylims={"accuracy": (0, 1)})
+    assert fig.axes[0].get_ylim() == (0, 1) and fig.axes[1].get_ylim() != (0, 1)

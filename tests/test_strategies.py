@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from tlhelpers.data import PreloadedDataset
-from tlhelpers.experiment import STRATEGIES, Budget
+from tlhelpers.experiment import RECIPE_VARIANTS, STRATEGIES, Budget
 from tlhelpers.models import get_model
 from tlhelpers.strategies import balanced_accuracy, run_strategy
 
@@ -30,7 +30,7 @@ def tiny_dataset(count, seed):
     return PreloadedDataset(images, targets, ["dark", "bright"], [f"{seed}/{i}" for i in range(count)])
 
 
-@pytest.mark.parametrize("strategy", list(STRATEGIES))
+@pytest.mark.parametrize("strategy", [*STRATEGIES, *RECIPE_VARIANTS])
 def test_every_strategy_runs_on_a_tiny_problem(strategy, tmp_path):
     pretrained = get_model("mobilenet_v2", weights=None).eval()
     before = {name: tensor.clone() for name, tensor in pretrained.state_dict().items()}
@@ -42,3 +42,24 @@ def test_every_strategy_runs_on_a_tiny_problem(strategy, tmp_path):
     assert all(torch.equal(before[name], after[name]) for name in before), "the shared model is never modified"
 
 
+
+
+def test_the_recipe_variants_change_one_choice_each(tmp_path, monkeypatch):
+    from tlhelpers import strategies
+
+    calls = {}
+
+    def recording_fine_tune(model, loader, **options):
+        calls[options.pop("progress"), len(calls)] = options
+        return None
+
+    monkeypatch.setattr(strategies, "fine_tune", recording_fine_tune)
+    pretrained = get_model("mobilenet_v2", weights=None).eval()
+    train, held_out = tiny_dataset(8, seed=0), tiny_dataset(6, seed=1)
+    budget = Budget(epochs=4, min_steps=2, batch_size=4)
+    for strategy in ["fine_tuning", *RECIPE_VARIANTS]:
+        run_strategy(strategy, train, {"eval": held_out}, budget, 0, pretrained, str(tmp_path))
+    recipe, updated, two_stage, cosine = calls.values()
+    assert recipe == {"epochs": 4, "head_lr": 1e-3, "backbone_lr": 1e-4, "device": "cpu", "head_epochs": 0}
+    assert updated == recipe | {"batchnorm": "updated"} and two_stage == recipe | {"head_epochs": 2}
+    assert cosine == recipe | {"cosine": True}

@@ -55,6 +55,7 @@ def test_a_job_is_named_by_its_whole_configuration():
     assert len({job.id, *(other.id for other in others)}) == 1 + len(others)
     with pytest.raises(ValueError, match="unknown strategy"):
         Job("photos", 5, 0, "magic")
+    assert Job("photos", 5, 0, "fine_tuning_bn_updated").id != job.id  # the recipe's variants are jobs too
     jobs = sweep_jobs(SMALL)
     assert [(j.seed, j.strategy) for j in jobs] == [(0, "features"), (0, "early_features"), (1, "features"), (1, "early_features")]
 

@@ -123,16 +123,17 @@ def check_unnormalised_probability(answer: Any, model: nn.Module, photo: Any, na
 
 @checker
 def check_training_flops(answer: Any, name: str | None = "exercise 4") -> CheckResult:
-    """01 · 4: 3 × ResNet-50's forward FLOPs × ILSVRC's training images × 90 epochs."""
+    """01 · 4: 3 × ResNet-50's forward FLOPs (2 × its multiply-adds, ``_ops``) × ILSVRC's training images × 90 epochs."""
     if is_unanswered(answer):
         return _not_attempted(name)
     import torchvision
 
-    expected = 3 * torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["_ops"] * 1e9 * 1_281_167 * 90
+    expected = 3 * 2 * torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["_ops"] * 1e9 * 1_281_167 * 90
     number = _as_number(answer, name, None)
     if not isinstance(number, CheckResult) and 0 < number < expected / 1e6:
-        return _wrong("far too low", "meta['_ops'] is in GFLOPs: multiply by 1e9", name)
-    return _close_without_value(answer, expected, 0.01 * expected, name, "3 × forward FLOPs × images × epochs")
+        return _wrong("far too low", "meta['_ops'] is in billions (G) of multiply-adds: multiply by 1e9", name)
+    return _close_without_value(answer, expected, 0.01 * expected, name,
+                                "3 × forward FLOPs × images × epochs, and a multiply-add is 2 FLOPs")
 
 
 @checker
@@ -328,6 +329,31 @@ def check_training_loop(train_loop: Any, name: str | None = "exercise 3") -> Che
         return _wrong("expected a list with one validation accuracy per epoch", None, name)
     if not all(_is_number(a) and abs(a - e) < 1e-6 for a, e in zip(accuracies, expected)):
         return _wrong("the validation accuracies are off", "correct predictions / validation images, per epoch", name)
+    return _correct(name)
+
+
+@checker
+def check_two_groups(optimizer: Any, model: nn.Module, head_lr: float, backbone_lr: float,
+                     name: str | None = "exercise 1") -> CheckResult:  # fmt: skip
+    """04 · 1: an optimizer with the head's parameters at ``head_lr``, then the backbone's at ``backbone_lr``."""
+    if is_unanswered(optimizer):
+        return _not_attempted(name)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        return _wrong(f"expected a torch optimizer, got {type(optimizer).__name__}", None, name)
+    groups = optimizer.param_groups
+    if len(groups) != 2:
+        return _wrong(f"the optimizer has {_count(len(groups), 'parameter group')}, not 2",
+                      'pass a list of two dicts: [{"params": ..., "lr": ...}, {...}]', name)  # fmt: skip
+    head = {id(p) for p in model.get_submodule(_head_path(model).split(".")[0]).parameters()}
+    everything = {id(p) for p in model.parameters()}
+    first, second = ({id(p) for p in group["params"]} for group in groups)
+    if first != head:
+        return _wrong("the first group does not hold exactly the classifier's parameters", None, name)
+    if second != everything - head:
+        return _wrong("the second group does not hold exactly the backbone's parameters", "model.features", name)
+    for label, group, wanted in (("classifier", groups[0], head_lr), ("backbone", groups[1], backbone_lr)):
+        if not math.isclose(group["lr"], wanted):
+            return _wrong(f"the {label}'s learning rate is too {'high' if group['lr'] > wanted else 'low'}", None, name)
     return _correct(name)
 
 

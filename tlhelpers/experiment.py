@@ -84,12 +84,15 @@ class Budget:
 
 @dataclass(frozen=True)
 class SweepPart:
-    """One dataset's share of a sweep: which amounts (images per class), seeds and strategies."""
+    """One dataset's share of a sweep: which amounts (images per class), seeds and strategies — and, for a
+    control, another image size (0: the dataset's own, :data:`IMAGE_SIZES`) or another budget (None: the sweep's)."""
 
     dataset: str
     amounts: tuple[int, ...]
     seeds: tuple[int, ...]
     strategies: tuple[str, ...] = tuple(STRATEGIES)
+    image_size: int = 0
+    budget: Budget | None = None
 
 
 FULL_SWEEP = (
@@ -108,6 +111,27 @@ FULL_SWEEP = (
 REDUCED_SWEEP = (
     SweepPart("photos", (5,), (0,), ("features", "early_features")),
     SweepPart("fashion_mnist", (5,), (0,), ("features", "early_features", "fine_tuning")),
+)
+
+# Variants of the fine-tuning recipe, each changing one of its choices, measured against it under the same
+# budget (notebook 04, section 6). They are not strategies of the matrix: `RECIPE_SWEEP` runs them.
+RECIPE_VARIANTS = {
+    "fine_tuning_bn_updated": ("BatchNorm statistics updated", {"batchnorm": "updated"}),
+    "fine_tuning_two_stage": ("two stages, head alone for half", {"head_fraction": 0.5}),
+    "fine_tuning_cosine": ("cosine learning-rate schedule", {"cosine": True}),
+}
+RECIPE_SWEEP = (
+    SweepPart("fashion_mnist", (5, 100), tuple(range(5)), ("fine_tuning", *RECIPE_VARIANTS)),
+    SweepPart("photos", (5, 10), tuple(range(5)), ("fine_tuning", *RECIPE_VARIANTS)),
+)
+
+# Controls for two things the sweep leaves uncontrolled (notebook 05, section 6): Fashion-MNIST trains at 64 px
+# while the photos train at 128 px, and from scratch gets the same number of steps as the pretrained strategies.
+SCRATCH_BUDGET = Budget(epochs=10, min_steps=300)  # five times the sweep's steps, the same learning rate
+CONTROL_SWEEP = (
+    SweepPart("fashion_mnist", (5,), tuple(range(5)), tuple(STRATEGIES), image_size=128),
+    SweepPart("fashion_mnist", (5, 1000), (0, 1, 2), ("scratch",), budget=SCRATCH_BUDGET),
+    SweepPart("photos", (10,), (0, 1, 2), ("scratch",), budget=SCRATCH_BUDGET),
 )
 
 # The 2×2 matrix: which measured point stands for each quadrant of the rule of thumb.

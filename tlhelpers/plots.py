@@ -509,11 +509,14 @@ def plot_sweep(
     xlabel: str,
     highlight: float | None = None,
     title: str | None = None,
+    ylims: Mapping[str, tuple[float, float]] | None = None,
 ) -> Figure:
     """One result per setting of a knob, one panel per metric: ``{"val accuracy": [...], ...}``.
 
     ``values`` are the knob's settings (e.g. the number of unfrozen blocks) on a linear x axis;
-    ``highlight`` circles that setting in every panel, for a slider to move along.
+    ``highlight`` circles that setting in every panel, for a slider to move along; ``ylims`` fixes
+    a panel's y range (``{"val accuracy": (0, 1)}``), so that one run's noise does not fill the panel
+    and read as a trend.
     """
     x = np.asarray(values, dtype=float)
     fig, axes = _figure((4.5 * len(panels), 3.4), 1, len(panels))
@@ -529,6 +532,8 @@ def plot_sweep(
         ax.set_xlabel(xlabel)
         ax.set_title(metric)
         ax.grid(alpha=0.3)
+        if ylims and metric in ylims:
+            ax.set_ylim(*ylims[metric])
     if title:
         fig.suptitle(title)
     return fig

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from tlhelpers.experiment import DATASETS, QUADRANTS, RULES, SHORT_NAMES, STRATEGIES
+from tlhelpers.experiment import DATASETS, QUADRANTS, RECIPE_VARIANTS, RULES, SHORT_NAMES, STRATEGIES
 
 
 def load_results(path: str | Path) -> dict:
@@ -126,7 +126,8 @@ def verdict(rows: Sequence[dict], dataset: str, n_per_class: int, among: Sequenc
         if len(by_strategy) < 2:
             raise KeyError(f"fewer than two of {list(among)} were run on {dataset} with {n_per_class} images per class")
     means = {strategy: float(np.mean(list(accs.values()))) for strategy, accs in by_strategy.items()}
-    ranked = sorted(means, key=lambda strategy: (-means[strategy], list(STRATEGIES).index(strategy)))
+    order = [*STRATEGIES, *RECIPE_VARIANTS]
+    ranked = sorted(means, key=lambda strategy: (-means[strategy], order.index(strategy)))
     winner, runner_up = ranked[0], ranked[1]
     seeds = sorted(set(by_strategy[winner]) & set(by_strategy[runner_up]))
     differences = np.array([by_strategy[winner][s] - by_strategy[runner_up][s] for s in seeds])

@@ -8,7 +8,9 @@
 * ``fine_tuning``: a copy of the pretrained network with a new head, trained with the course's
   one recipe, :func:`tlhelpers.train.fine_tune` (every weight trains, BatchNorm statistics
   kept, head and backbone with their own learning rates) — the recipe notebook 04 teaches;
-* ``scratch``: the same architecture from random weights.
+* ``scratch``: the same architecture from random weights;
+* the :data:`~tlhelpers.experiment.RECIPE_VARIANTS` of fine-tuning (statistics updated, two stages,
+  a cosine schedule), each the recipe with one choice changed.
 
 A run is a pure function of its inputs and seed: every random draw (initial weights,
 dropout, batch order) is seeded on its own, so runs can go in any order or process.
@@ -25,7 +27,7 @@ import torch
 from torch import nn
 
 from tlhelpers.data import PreloadedDataset, make_loader
-from tlhelpers.experiment import EARLY_BLOCK, MODEL_NAME, STRATEGIES, Budget
+from tlhelpers.experiment import EARLY_BLOCK, MODEL_NAME, RECIPE_VARIANTS, STRATEGIES, Budget
 from tlhelpers.features import extract_features, train_linear_head
 from tlhelpers.models import get_model, replace_head
 from tlhelpers.state import seeded
@@ -83,13 +85,15 @@ def run_strategy(
         return {"seconds": seconds, **scores}
     loader = make_loader(train, batch_size=budget.batch_size, shuffle=True, seed=seed)
     epochs = budget.num_epochs(len(train))
-    if strategy == "fine_tuning":  # the course's one recipe: every weight trains, BatchNorm statistics kept
+    if strategy == "fine_tuning" or strategy in RECIPE_VARIANTS:  # the one recipe, or it with one choice changed
+        options = dict(RECIPE_VARIANTS[strategy][1]) if strategy in RECIPE_VARIANTS else {}
+        options["head_epochs"] = int(epochs * options.pop("head_fraction", 0))
         model = copy.deepcopy(pretrained)
         with seeded(seed):
             replace_head(model, num_classes)
         with seeded(seed):  # dropout
             fine_tune(model, loader, epochs=epochs, head_lr=budget.lr, backbone_lr=budget.backbone_lr, device="cpu",
-                      progress=False)  # fmt: skip
+                      progress=False, **options)  # fmt: skip
     elif strategy == "scratch":
         with seeded(seed):
             model = get_model(model_name, weights=None, num_classes=num_classes)
@@ -97,7 +101,7 @@ def run_strategy(
             fit(model, loader, epochs=epochs, optimizer=torch.optim.Adam(model.parameters(), lr=budget.lr), device="cpu",
                 progress=False)  # fmt: skip
     else:
-        raise ValueError(f"unknown strategy {strategy!r} — use one of {list(STRATEGIES)}")
+        raise ValueError(f"unknown strategy {strategy!r} — use one of {list(STRATEGIES) + list(RECIPE_VARIANTS)}")
     seconds = time.perf_counter() - start
     scores = {}
     for name, dataset in eval_sets.items():

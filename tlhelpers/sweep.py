@@ -57,6 +57,9 @@ from tlhelpers.experiment import (
     FULL_SWEEP,
     IMAGE_SIZES,
     MODEL_NAME,
+    CONTROL_SWEEP,
+    RECIPE_SWEEP,
+    RECIPE_VARIANTS,
     REDUCED_SWEEP,
     STRATEGIES,
     WEIGHTS_NAME,
@@ -91,8 +94,8 @@ class Job:
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r} — use one of {list(DATASETS)}")
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"unknown strategy {self.strategy!r} — use one of {list(STRATEGIES)}")
+        if self.strategy not in STRATEGIES and self.strategy not in RECIPE_VARIANTS:
+            raise ValueError(f"unknown strategy {self.strategy!r} — use one of {list(STRATEGIES) + list(RECIPE_VARIANTS)}")
         if not self.image_size:
             object.__setattr__(self, "image_size", IMAGE_SIZES[self.dataset])
 
@@ -107,7 +110,7 @@ class Job:
 
 def sweep_jobs(parts: Sequence[SweepPart], budget: Budget = Budget()) -> list[Job]:
     """The jobs of ``parts`` in the canonical order: dataset, images per class, seed, strategy."""
-    return [Job(part.dataset, n, seed, strategy, budget)
+    return [Job(part.dataset, n, seed, strategy, part.budget or budget, part.image_size)
             for part in parts for n in part.amounts for seed in part.seeds for strategy in part.strategies]  # fmt: skip
 
 
@@ -143,6 +146,8 @@ def run_job(job: Job, cache_dir: str | None = None, threads: int | None = None) 
     }  # fmt: skip
     if "cartoons" in result:
         row["cartoon_acc"] = result["cartoons"]
+    if job.image_size != IMAGE_SIZES[job.dataset]:  # a control's row says what it changed
+        row["image_size"] = job.image_size
     return row
 
 
@@ -404,6 +409,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=Path, default=None, help="results file to write (required unless --reduced)")
     parser.add_argument("--reduced", action="store_true", help="run the notebook's reduced sweep and only print it")
+    parser.add_argument("--recipes", action="store_true",
+                        help="run the fine-tuning recipe variants instead of the matrix (notebooks/results/fine_tuning_recipes.json)")
+    parser.add_argument("--controls", action="store_true",
+                        help="run the matrix's controls: one image size, a larger from-scratch budget "
+                             "(notebooks/results/decision_matrix_controls.json)")
     parser.add_argument("--engine", choices=ENGINES, default="serial", help="where the runs go (default: serial)")
     parser.add_argument("--workers", type=int, default=None, help="parallel runs (default: the usable cores)")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)")
@@ -417,7 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.output is None and not args.reduced:
         parser.error("--output FILE is required (the committed file is notebooks/results/decision_matrix.json)")
-    parts = REDUCED_SWEEP if args.reduced else FULL_SWEEP
+    parts = REDUCED_SWEEP if args.reduced else RECIPE_SWEEP if args.recipes else CONTROL_SWEEP if args.controls else FULL_SWEEP
     budget = Budget()
     jobs = sweep_jobs(parts, budget)
     jobs_dir = args.jobs_dir or (args.output.with_name(args.output.name + ".jobs") if args.output else None)
@@ -441,7 +451,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.reduced:
         print(results_table(rows))
         return 0
-    similarity = stored_similarity(jobs_dir)
+    similarity = {} if args.recipes or args.controls else stored_similarity(jobs_dir)
     command = shlex.join(["python", "-m", "tlhelpers.sweep", *(argv if argv is not None else sys.argv[1:])])
     engine = {"engine": args.engine, "workers": workers, "threads_per_run": args.threads or (None if args.engine == "serial" else 1)}
     computed = [row for job, row in zip(jobs, rows) if job.id not in stored]
