@@ -59,7 +59,7 @@ _IGNORED_CONTEXT = [
     re.compile(r"\b(?:notebooks?|sections?|exercises?|cells?|steps?|items?|Case|stage|stop)\s+\d+(?:\s*(?:–|-|and|or|,)\s*\d+)*",
                re.I),  # cross-references: notebook 03, sections 2 and 4
     re.compile(r"\b(?:19|20)\d\d\b"),  # years
-    re.compile(r"[\d,]+\s?×\s?[\d,]+(?:\s?×\s?[\d,]+)*"),  # sizes: 224 × 224, 7 × 7 × 1,280 — checked as shapes below
+    re.compile(r"\d[\d,]*(?:\s?×\s?\d[\d,]*)+"),  # sizes: 224 × 224, 7 × 7 × 1,280 — checked as shapes below
 ]
 _SHAPE = re.compile(r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d+)\s?×\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\s?×\s?(\d{1,3}(?:,\d{3})+|\d+))?")
 
