@@ -102,9 +102,9 @@ def history(offset: float = 0.0, with_val: bool = True) -> dict[str, list[float]
 
 def test_plot_history_single_run_dict_or_object():
     fig = plot_history(history())
-    assert repr(fig) == "<Figure size 1140x340 with 2 Axes>"
+    assert repr(fig) == "<Figure size 900x365 with 2 Axes>"
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["train", "val"]
-    assert fig.legends and not fig.axes[0].get_legend()  # the legend sits outside the panels
+    assert fig.legends and not fig.axes[0].get_legend()  # the legend sits below the panels
     as_object = plot_history(SimpleNamespace(**history()))
     np.testing.assert_array_equal(as_object.axes[1].get_lines()[1].get_ydata(), [0.45, 0.6, 0.65])
     assert len(plot_history(history(with_val=False), metrics=("loss",)).axes[0].get_lines()) == 1
@@ -113,7 +113,7 @@ def test_plot_history_single_run_dict_or_object():
 def test_plot_history_stars_the_kept_epoch():
     fig = plot_history({"run": SimpleNamespace(**history(), best_epoch=2)})
     star = [line for line in fig.axes[0].get_lines() if line.get_marker() == "*"]
-    assert len(star) == 1 and list(star[0].get_ydata()) == [0.8] and "best epoch" in star[0].get_label()
+    assert len(star) == 1 and list(star[0].get_ydata()) == [0.8] and "kept epoch" in star[0].get_label()
 
 
 def test_plot_history_compares_runs():

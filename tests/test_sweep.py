@@ -56,6 +56,8 @@ def test_a_job_is_named_by_its_whole_configuration():
     with pytest.raises(ValueError, match="unknown strategy"):
         Job("photos", 5, 0, "magic")
     assert Job("photos", 5, 0, "fine_tuning_bn_updated").id != job.id  # the recipe's variants are jobs too
+    control = sweep_jobs([SweepPart("fashion_mnist", (5,), (0,), ("scratch",), image_size=128, budget=Budget(epochs=10))])
+    assert [(j.image_size, j.budget.epochs) for j in control] == [(128, 10)], "a control part's size and budget win"
     jobs = sweep_jobs(SMALL)
     assert [(j.seed, j.strategy) for j in jobs] == [(0, "features"), (0, "early_features"), (1, "features"), (1, "early_features")]
 

@@ -196,12 +196,12 @@ def plot_history(histories: Any, metrics: Sequence[str] = ("loss", "acc"), title
     ``val_acc`` lists, or a dict with those keys — or a dict ``{run name: history}`` whose
     runs share the panels, one colour each, to compare strategies. A history whose
     ``best_epoch`` is set (``fit(..., keep_best=True)``) gets a star on its validation curve
-    there: the weights the run kept. The legend sits outside the panels, so it hides no curve.
+    there: the weights the run kept. The legend sits below the panels, so it hides no curve.
     """
     keys = {f"{split}_{metric}" for split in ("train", "val") for metric in metrics}
     is_single = not isinstance(histories, Mapping) or any(key in histories for key in keys)
     runs = {"": histories} if is_single else dict(histories)
-    fig, axes = _figure((4.5 * len(metrics) + 2.4, 3.4), 1, len(metrics))
+    fig, axes = _figure((4.5 * len(metrics), 3.4 + 0.25 * math.ceil(3 * len(runs) / 4)), 1, len(metrics))
     for ax, metric in zip(axes.flat, metrics):
         for run_index, (run_name, history) in enumerate(runs.items()):
             color = f"C{run_index % 10}"
@@ -215,14 +215,14 @@ def plot_history(histories: Any, metrics: Sequence[str] = ("loss", "acc"), title
             values = _series(history, f"val_{metric}")
             if best and values:
                 ax.plot([best], [values[best - 1]], "*", color=color, markersize=13, markeredgecolor="black",
-                        label=f"{run_name} kept weights (best epoch)".strip())  # fmt: skip
+                        label=f"{run_name} ★ kept epoch".strip())  # fmt: skip
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(metric)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
     if axes[0, 0].get_lines():
-        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside right upper", fontsize=8)
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=4, fontsize=8)
     if title:
         fig.suptitle(title)
     return fig
