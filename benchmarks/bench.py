@@ -30,6 +30,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
+from tlhelpers import sweep
 from tlhelpers.assets import atomic_path
 from tlhelpers.data import fashion_mnist, make_loader, per_class_subset, preload, stamps, weights_transform
 from tlhelpers.experiment import SweepPart
@@ -180,6 +181,11 @@ def bench_sweep_engines(cache_dir: Path) -> dict:
     run_jobs(jobs[:1], cache_dir / "warm-up", threads=1, cache_dir=str(cache_dir / "warm-up"), progress=False)  # data
     seconds, rows = {}, {}
     for engine in ("serial", "joblib"):
+        # Both legs start cold, as a fresh `python -m tlhelpers.sweep` does: the warm-up above left the data pool,
+        # the split and the model in this process's caches, which the serial leg would otherwise get for free
+        # while each joblib worker builds its own.
+        for cached in (sweep._pool, sweep._split, sweep._pretrained):
+            cached.cache_clear()
         start = time.perf_counter()
         rows[engine] = run_jobs(jobs, cache_dir / engine / "jobs", engine=engine, threads=1,
                                 cache_dir=str(cache_dir / engine / "features"), progress=False)  # fmt: skip
