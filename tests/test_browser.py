@@ -235,10 +235,15 @@ def wait_for(condition, timeout: float, message) -> object:
         time.sleep(0.5)
 
 
+# The open notebook's panel, found in the main area rather than as the shell's current widget: that one follows
+# focus, and a headless browser window may have none (Debian's Chromium 150 does not give it any).
+NOTEBOOK_PANEL = "Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.sessionContext && w.context)"
+
 NOTEBOOK_STATE_JS = """
 const app = window.jupyterapp;
-const panel = app && app.shell.currentWidget;
-if (!panel || !panel.sessionContext || !panel.context.isReady) return null;
+if (!app) return null;
+const panel = NOTEBOOK_PANEL;
+if (!panel || !panel.context.isReady) return null;
 const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
 const cells = [];
 for (let i = 0; i < panel.model.cells.length; i++) {
@@ -248,11 +253,11 @@ for (let i = 0; i < panel.model.cells.length; i++) {
   cells.push({count: cell.executionCount, errors});
 }
 return {kernel: kernel ? kernel.status : null, path: panel.context.path, cells};
-"""
+""".replace("NOTEBOOK_PANEL", NOTEBOOK_PANEL)
 
 EXECUTE_JS = """
 const [code, done] = arguments;
-const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+const kernel = NOTEBOOK_PANEL.sessionContext.session.kernel;
 const future = kernel.requestExecute({code, silent: false, store_history: false});
 let text = '';
 future.onIOPub = msg => {
@@ -260,7 +265,7 @@ future.onIOPub = msg => {
   if (msg.header.msg_type === 'error') text += '\\n' + msg.content.ename + ': ' + msg.content.evalue;
 };
 future.done.then(() => done(text), error => done(text + '\\n' + error));
-"""
+""".replace("NOTEBOOK_PANEL", NOTEBOOK_PANEL)
 
 
 class Page:
@@ -305,7 +310,7 @@ class Page:
         return [cell and cell["count"] for cell in self.driver.execute_script(NOTEBOOK_STATE_JS)["cells"]]
 
     def cell(self, index: int):
-        script = "return window.jupyterapp.shell.currentWidget.content.widgets[arguments[0]].node"
+        script = f"return {NOTEBOOK_PANEL}.content.widgets[arguments[0]].node"
         node = self.driver.execute_script(script, index)
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", node)
         return node
@@ -316,7 +321,7 @@ class Page:
 
     def shut_down_kernel(self) -> None:
         self.driver.execute_async_script(
-            "const done = arguments[0]; window.jupyterapp.shell.currentWidget.sessionContext.shutdown()"
+            f"const done = arguments[0]; {NOTEBOOK_PANEL}.sessionContext.shutdown()"
             ".then(() => done(), () => done());"
         )
 
@@ -429,7 +434,11 @@ def outbound_requests(driver) -> list[str]:
 
 
 def prepared_copy(source: Path, folder: Path) -> Path:
-    """The notebook without its stored outputs (a stale widget view would look rendered), in the scratch folder."""
+    """The notebook without its stored outputs (a stale widget view would look rendered), in the scratch folder,
+    with the committed results files it reads (``results/``, beside the lessons) next to it."""
+    results = next(folder for folder in (source.parent / "results", source.parent.parent / "results") if folder.is_dir())
+    if not (folder / "results").exists():
+        shutil.copytree(results, folder / "results")
     notebook = nbformat.read(source, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
