@@ -52,12 +52,12 @@ from tqdm.auto import tqdm
 
 from tlhelpers.assets import atomic_path
 from tlhelpers.experiment import (
+    CONTROL_SWEEP,
     DATASETS,
     EARLY_BLOCK,
     FULL_SWEEP,
     IMAGE_SIZES,
     MODEL_NAME,
-    CONTROL_SWEEP,
     RECIPE_SWEEP,
     RECIPE_VARIANTS,
     REDUCED_SWEEP,

@@ -55,8 +55,7 @@ class History:
 
     def rows(self) -> list[dict[str, float]]:
         """One dict per epoch (``epoch`` counts from 1), ready for a table or a CSV writer."""
-        columns = ["train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds"]
-        columns = [name for name in columns if len(getattr(self, name)) == len(self)]
+        columns = [name for name in _PER_EPOCH if len(getattr(self, name)) == len(self)]
         return [
             {"epoch": index + 1, **{name: getattr(self, name)[index] for name in columns}}
             for index in range(len(self))
@@ -75,7 +74,7 @@ class History:
         return asdict(self)
 
 
-_PER_EPOCH = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds", "lr")
+_PER_EPOCH = ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")  # one value per epoch each
 
 
 def get_device() -> torch.device:

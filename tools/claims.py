@@ -3,7 +3,8 @@
 The course promises that every number in its text comes from a code cell above it. This module
 finds the numbers a markdown cell states (``84 %``, ``196 days``, ``0.3–0.6 %``, ``209×``) and looks
 for each among the numbers that the notebook's outputs print and its code sets (a parameter such as
-``EPOCHS = 10``). A quoted number that appears nowhere is *unbacked*: the text has drifted from the
+``EPOCHS = 10``): a measured-looking one (a percentage, decimals) in the text's own section and the sections
+it names, a whole number anywhere in the notebook. A quoted number that appears nowhere is *unbacked*: the text has drifted from the
 run, or it cites a fact from outside the notebook, which must then be listed with its source in
 :data:`CITED` so that a reader (and this check) can tell the two apart.
 
@@ -16,10 +17,8 @@ check has no false alarms on honest rounding; it catches a number that no output
 
 from __future__ import annotations
 
-import math
 import re
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
@@ -98,19 +97,15 @@ def shapes(markdown: str) -> list[str]:
     return ["x".join(part.replace(",", "") for part in match.groups() if part) for match in _SHAPE.finditer(text)]
 
 
-def _numbers_in(text: str) -> tuple[set[float], set[float]]:
-    """(every number in ``text``, the numbers printed as percentages) — absolute values."""
-    values, percents = set(), set()
-    pattern = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.\d+(?:e[-+]?\d+)?|-?\d+(?:e[-+]?\d+)?"
-    for match in re.finditer(pattern + r"(\s?%)?", text):
+def _numbers_in(text: str) -> set[float]:
+    """Every number in ``text`` (1,280 / 0.838 / 6.9e+17), as absolute values."""
+    values = set()
+    for match in re.finditer(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?|-?\d*\.\d+(?:e[-+]?\d+)?|-?\d+(?:e[-+]?\d+)?", text):
         try:
-            value = abs(float(re.match(pattern, match.group(0)).group(0).replace(",", "")))
+            values.add(abs(float(match.group(0).replace(",", ""))))
         except ValueError:
             continue
-        values.add(value)
-        if match.group(1):
-            percents.add(value)
-    return values, percents
+    return values
 
 
 def _output_text(cell) -> str:
@@ -160,23 +155,17 @@ def _chunks(notebook) -> list[tuple[int, str, list]]:
     return chunks
 
 
-def _backed(value: float, decimals: int, percent: bool, numbers: set[float], percents: set[float]) -> bool:
-    """Is ``value`` (written with ``decimals`` decimals) printed, at that precision, among the numbers?
+def _backed(value: float, decimals: int, percent: bool, numbers: set[float]) -> bool:
+    """Is ``value`` (written with ``decimals`` decimals) among ``numbers`` at that precision?
 
     A percentage is backed by the same number (84 % by 84%, or 84 in a table of percentages) or by a fraction
     (84 % by 0.838); a plain number by the same number, and a large one (2.2 million) by a number within 5 %
     of it (2,223,872)."""
-    if percent:  # printed as a percentage, in a table of percentages, or as a fraction
-        candidates = [(number, 0.5 * 10**-decimals) for number in numbers]
-        candidates += [(100 * number, 0.5 * 10**-decimals) for number in numbers if number <= 1]
-    else:
-        candidates = [(number, 0.5 * 10**-decimals) for number in numbers]
-    for number, tolerance in candidates:
-        if value >= 1e4:
-            tolerance = max(tolerance, 0.05 * value)
-        if abs(number - value) <= tolerance + 1e-9:
-            return True
-    return False
+    candidates = list(numbers)
+    if percent:
+        candidates += [100 * number for number in numbers if number <= 1]
+    tolerance = 0.5 * 10**-decimals
+    return any(abs(number - value) <= max(tolerance, 0.05 * value if value >= 1e4 else 0) + 1e-9 for number in candidates)
 
 
 def unbacked(path: Path) -> list[str]:
@@ -190,18 +179,17 @@ def unbacked(path: Path) -> list[str]:
     cited = CITED.get(path.stem.split("_")[0], {})
     everything = "\n".join(part for code in notebook.cells if code.cell_type == "code"
                            for part in (code.source, _output_text(code)))
-    all_numbers, all_percents = _numbers_in(everything)
+    all_numbers = _numbers_in(everything)
     flat = re.sub(r"\s", "", everything).replace("×", "x").replace(",", "x")
     problems = []
     for index, text, scope in _chunks(notebook):
         local = "\n".join(part for code in scope for part in (code.source, _output_text(code)))
-        numbers, percents = _numbers_in(local)
+        numbers = _numbers_in(local)
         for written, value, decimals, percent in quoted_numbers(text):
             if written in cited or value in (0, 1) or re.fullmatch(r"0\d", written):
                 continue
             measured = percent or decimals > 0
-            found = (_backed(value, decimals, percent, numbers, percents) if measured
-                     else _backed(value, decimals, percent, all_numbers, all_percents))
+            found = _backed(value, decimals, percent, numbers if measured else all_numbers)
             if not found:
                 where = "its section" if measured else "the notebook"
                 problems.append(f"{path.name} cell {index}: “{written}” — no output or code of {where} gives it")
