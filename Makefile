@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser data lab execute nav exercises grade grade-check bench matrix matrix-check recipes controls claims constraints clean help
+.PHONY: run test test-browser data lab execute nav exercises grade grade-check bench matrix matrix-check recipes controls selection claims constraints clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "make matrix-check - the sweep again on every core (ENGINE=joblib) into build/, compared point by point with the committed file"
 	@echo "make recipes - notebook 04's fine-tuning recipe variants over seeds -> notebooks/results/fine_tuning_recipes.json"
 	@echo "make controls - notebook 05's controls (one image size, a bigger from-scratch budget) -> notebooks/results/decision_matrix_controls.json"
+	@echo "make selection - notebook 06's model selection: two backbones, transferability scores against measured accuracy -> notebooks/results/model_selection.json"
 	@echo "make claims - every number the notebooks' text quotes, held against their outputs"
 
 # The virtual environment, rebuilt when the dependency files change.
@@ -95,6 +96,11 @@ recipes: data
 CONTROLS := notebooks/results/decision_matrix_controls.json
 controls: data
 	$(PY) -m tlhelpers.sweep --controls --engine $(ENGINE) --output $(CONTROLS) --jobs-dir build/sweep_jobs
+
+# Notebook 06's measurement: two backbones x two layers, scored before training and measured after (120 runs).
+SELECTION := notebooks/results/model_selection.json
+selection: data
+	$(PY) -m tlhelpers.sweep --selection --engine $(ENGINE) --output $(SELECTION) --jobs-dir build/sweep_jobs
 
 matrix-check: data
 	$(PY) -m tlhelpers.sweep --engine $(ENGINE) --output build/decision_matrix_again.json --jobs-dir build/sweep_jobs_again

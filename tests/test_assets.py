@@ -49,7 +49,7 @@ def test_every_asset_is_prepared():
     missing = [detail for _, found, detail in report if not found]
     assert not missing, missing
     assert [name for name, _, _ in report] == [
-        "MobileNet_V2_Weights.IMAGENET1K_V1", "Fashion-MNIST", "photo stamps"]  # fmt: skip
+        "MobileNet_V2_Weights.IMAGENET1K_V1", "EfficientNet_Lite0_Weights.IMAGENET1K_V1", "Fashion-MNIST", "photo stamps"]  # fmt: skip
 
 
 def test_asset_report_says_how_to_fix(tmp_path, monkeypatch):

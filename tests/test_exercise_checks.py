@@ -147,3 +147,33 @@ def test_best_epoch_does_not_give_an_off_by_one_away():
     assert off_by_one.message.replace("epoch 1", "epoch 3") == far.message  # the same words either way
     assert "an int" in exercise_checks.check_best_epoch(2.0, history).message
     assert "epochs 1 to 3" in exercise_checks.check_best_epoch(7, history).message
+
+
+def test_kendall_tau_checker_compares_with_scipy_on_hand_made_and_random_lists():
+    def right(x, y):
+        n = len(x)
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        return sum(((x[i] - x[j]) * (y[i] - y[j]) > 0) - ((x[i] - x[j]) * (y[i] - y[j]) < 0) for i, j in pairs) / len(pairs)
+
+    def concordant_only(x, y):  # forgets to subtract the discordant pairs
+        n = len(x)
+        pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        return sum((x[i] - x[j]) * (y[i] - y[j]) > 0 for i, j in pairs) / len(pairs)
+
+    assert exercise_checks.check_kendall_tau(right)
+    wrong = exercise_checks.check_kendall_tau(concordant_only)
+    assert "on the reverse order: too high" in wrong.message and "order agrees" in wrong.message
+    assert "raised ZeroDivisionError" in exercise_checks.check_kendall_tau(lambda x, y: 1 / 0).message
+    assert exercise_checks.check_kendall_tau(...).status == "not attempted"
+
+
+def test_selection_regret_checker():
+    rows = [{"dataset": "photos", "n_per_class": 5, "seed": 0, "strategy": strategy, "acc": acc, "logme": score}
+            | ({"model": model} if model else {})
+            for model, strategy, acc, score in [(None, "features", 0.9, -1.0), (None, "early_features", 0.7, -2.0),
+                                                ("b", "features", 0.8, 0.5), ("b", "early_features", 0.6, -3.0)]]  # fmt: skip
+    draw = ("photos", 5, 0)
+    assert exercise_checks.check_selection_regret(10.0, rows, draw)  # LogME picks b-last, 80 % against 90 %
+    assert "too low" in exercise_checks.check_selection_regret(0.1, rows, draw).message  # a fraction, not points
+    high = exercise_checks.check_selection_regret(20.0, rows, draw).message
+    assert "too high" in high and "10.0" not in high and " 10 " not in high

@@ -17,6 +17,14 @@ reported, with a warning when they are much smaller than the size the score is t
 
 The advice is a starting point, not a verdict: the references are three small datasets and
 one model, and your own validation set has the last word.
+
+Which backbone, and which layer? ``--models`` ranks every backbone × layer (the last layer and
+the earlier block the course measured) by a transferability score of your labelled images
+(:func:`rank_backbones`, :mod:`tlhelpers.selection`) — the score whose ranking agreed best with
+measured accuracy in the course's own measurement (``notebooks/results/model_selection.json``,
+:mod:`tlhelpers.selection_results`), printed with that agreement (Kendall's τ):
+
+    python -m tlhelpers.advise path/to/images --models mobilenet_v2,efficientnet_lite0
 """
 
 from __future__ import annotations
@@ -34,10 +42,12 @@ from PIL import Image
 from torch import nn
 
 from tlhelpers.assets import AssetError
-from tlhelpers.data import ImageFolderError, count_per_class, image_folder, weights_transform
-from tlhelpers.experiment import DATASETS, IMAGE_SIZES, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
+from tlhelpers.data import ImageFolderError, count_per_class, image_folder, per_class_subset, weights_transform
+from tlhelpers.experiment import BACKBONES, DATASETS, IMAGE_SIZES, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
 from tlhelpers.models import get_model, get_weights
 from tlhelpers.results import Verdict, load_results, summarize, verdict
+from tlhelpers.selection import SCORES, rank_candidates
+from tlhelpers.selection_results import QUESTIONS, selection_table
 from tlhelpers.similarity import SCORE_IMAGES, similarity_score
 
 SCORE_SIZE_PX = 224  # the weights' own crop size, at which the similarity score is taken
@@ -202,14 +212,91 @@ def advise(
     )  # fmt: skip
 
 
+RANK_IMAGE_SIZE = 128  # the photos' size in the measurement; also keeps scoring to seconds on a laptop
+RANK_PER_CLASS = 100  # images per class scored at most (LogME grows with N: compare candidates on the same images)
+
+
+@dataclass
+class Ranking:
+    """Backbone × layer candidates ranked by one score; ``str(ranking)`` is the printed report."""
+
+    candidates: list  # tlhelpers.selection.Candidate, best first
+    score: str
+    evidence: dict  # the measurement's row (selection_results.selection_table) for the question this answers
+    num_images: int
+    image_size: int
+
+    def __str__(self) -> str:
+        tau, low, high = self.evidence["tau"], *self.evidence["tau_interval"]
+        lines = [f"backbone × layer, ranked by {SCORES[self.score]} on {self.num_images} of your images at "
+                 f"{self.image_size} px (higher is better):"]  # fmt: skip
+        for rank, candidate in enumerate(self.candidates, 1):
+            values = "  ".join(f"{name} {candidate.scores[name]:+.3f}" for name in SCORES if name in candidate.scores)
+            lines.append(f"  {rank}. {candidate.model:<20} {candidate.layer:<12} {values}")
+        lines.append(f"why {self.score}: in the course's measurement its order agreed best with the accuracy of a linear "
+                     f"probe: Kendall's τ {tau:+.2f} (95 % CI {low:+.2f} to {high:+.2f}) over {self.evidence['draws']} "
+                     f"draws; it picked the best candidate in {self.evidence['right']} of them")  # fmt: skip
+        lines.append("caveat: a score ranks candidates on the same images, nothing more; two datasets and two backbones "
+                     "measured it — train the top two and let your validation set decide")  # fmt: skip
+        return "\n".join(lines)
+
+
+def rank_backbones(root: str | Path, models: Sequence[str], selection: dict | str | Path,
+                   per_class: int = RANK_PER_CLASS, image_size: int = RANK_IMAGE_SIZE, seed: int = 0) -> Ranking:
+    """Rank each of ``models`` at its last layer and at its measured earlier block on the folder ``root``.
+
+    The score is the one with the highest measured τ among those that rank layers too
+    (:data:`tlhelpers.selection_results.QUESTIONS`, read from the ``selection`` results).
+    """
+    selection = selection if isinstance(selection, dict) else load_results(selection)
+    layered = [q for q in QUESTIONS if len(q.layers) > 1]
+    overall = {entry["question"]: entry for entry in selection_table(selection["runs"], layered) if entry["dataset"] == "all"}
+    if not overall:
+        raise ValueError("the model-selection results have no scored runs — run `make selection`")
+    question = max(layered, key=lambda q: overall[q.label]["tau"])
+    early = {model: block for model, _, block in BACKBONES}
+
+    def load(name: str):
+        weights = get_weights(name, WEIGHTS_NAME)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # skipped files: the matrix advice counts them
+            folder = image_folder(root, transform=weights_transform(weights, image_size))
+        smallest = min(count_per_class(folder).values())
+        return get_model(name, weights).eval(), per_class_subset(folder, min(per_class, smallest), seed)
+
+    chosen = [(name, layer) for name in models for layer in (None, early.get(name)) if layer or layer is None]
+    if not chosen:
+        raise ValueError("no models given — e.g. --models mobilenet_v2,efficientnet_lite0")
+    loaded = {}
+
+    def load_once(name: str):
+        if name not in loaded:
+            loaded.clear()  # one model in memory at a time
+            loaded[name] = load(name)
+        return loaded[name]
+
+    ranked = rank_candidates(chosen, load_once, by=question.score)
+    num_images = len(next(iter(loaded.values()))[1])
+    return Ranking(ranked, question.score, overall[question.label], num_images, image_size)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", help="folder laid out as PATH/<class_name>/<image>")
     parser.add_argument("--results", type=Path, default=None, help="results of `python -m tlhelpers.sweep` (the course's: notebooks/results/decision_matrix.json)")
     parser.add_argument("--images", type=int, default=SCORE_IMAGES, help="images to score (default: %(default)s)")
+    parser.add_argument("--models", default=None,
+                        help="also rank these backbones × layers for your labels, comma-separated "
+                             "(e.g. mobilenet_v2,efficientnet_lite0)")  # fmt: skip
+    parser.add_argument("--selection", type=Path, default=Path("notebooks/results/model_selection.json"),
+                        help="results of `make selection` that say which score to trust (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
-        print(advise(args.path, args.results, num_images=args.images))
+        if args.results is not None or args.models is None:
+            print(advise(args.path, args.results, num_images=args.images))
+        if args.models is not None:
+            models = [name.strip() for name in args.models.split(",") if name.strip()]
+            print(rank_backbones(args.path, models, args.selection))
     except (ImageFolderError, AssetError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

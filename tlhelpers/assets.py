@@ -131,7 +131,15 @@ MOBILENET_V2 = WeightsAsset(
     sha256="b03531047ffacf1e2488318dcd2aba1126cde36e3bfe1aa5cb07700aeeee9889",
 )
 
-WEIGHTS = (MOBILENET_V2,)
+# A second architecture (notebook 06): Google's EfficientNet-Lite0 ImageNet weights as ported to PyTorch
+# (lukemelas-style names), loaded into timm's `tf_efficientnet_lite0` by tlhelpers.timm_models.
+EFFICIENTNET_LITE0 = WeightsAsset(
+    name="EfficientNet_Lite0_Weights.IMAGENET1K_V1",
+    filename="efficientnet-lite0-57934424.pth",
+    sha256="579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+)
+
+WEIGHTS = (MOBILENET_V2, EFFICIENTNET_LITE0)
 
 FASHION_MNIST_FILE = "fashion_mnist.npz"
 # sha256_array() of the decoded arrays: identical whichever source they came from.

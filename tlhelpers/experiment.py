@@ -85,7 +85,8 @@ class Budget:
 @dataclass(frozen=True)
 class SweepPart:
     """One dataset's share of a sweep: which amounts (images per class), seeds and strategies — and, for a
-    control, another image size (0: the dataset's own, :data:`IMAGE_SIZES`) or another budget (None: the sweep's)."""
+    control, another image size (0: the dataset's own, :data:`IMAGE_SIZES`) or another budget (None: the sweep's);
+    for model selection, which pretrained backbones and whether to score their features."""
 
     dataset: str
     amounts: tuple[int, ...]
@@ -93,6 +94,8 @@ class SweepPart:
     strategies: tuple[str, ...] = tuple(STRATEGIES)
     image_size: int = 0
     budget: Budget | None = None
+    models: tuple[tuple[str, str, str], ...] = ((MODEL_NAME, WEIGHTS_NAME, EARLY_BLOCK),)  # (model, weights, earlier block)
+    scores: bool = False  # feature extraction also scores its features (model selection, notebook 06)
 
 
 FULL_SWEEP = (
@@ -132,6 +135,18 @@ CONTROL_SWEEP = (
     SweepPart("fashion_mnist", (5,), tuple(range(5)), tuple(STRATEGIES), image_size=128),
     SweepPart("fashion_mnist", (5, 1000), (0, 1, 2), ("scratch",), budget=SCRATCH_BUDGET),
     SweepPart("photos", (10,), (0, 1, 2), ("scratch",), budget=SCRATCH_BUDGET),
+)
+
+# Choosing a pretrained model (notebook 06): two ImageNet backbones, each read at its last layer and at an
+# earlier block, scored before training (LogME, LEEP: tlhelpers.transferability) and measured after it (linear
+# probe on each layer, fine-tuning of the whole network), at four points of the matrix, 5 seeds.
+# EfficientNet-Lite0's earlier block is, like MobileNetV2's, the first block of its second-to-last stage.
+LITE0_EARLY_BLOCK = "blocks.5.0"
+BACKBONES = ((MODEL_NAME, WEIGHTS_NAME, EARLY_BLOCK), ("efficientnet_lite0", "IMAGENET1K_V1", LITE0_EARLY_BLOCK))
+SELECTION_STRATEGIES = ("features", "early_features", "fine_tuning")
+SELECTION_SWEEP = (
+    SweepPart("fashion_mnist", (5, 100), tuple(range(5)), SELECTION_STRATEGIES, models=BACKBONES, scores=True),
+    SweepPart("photos", (5, 10), tuple(range(5)), SELECTION_STRATEGIES, models=BACKBONES, scores=True),
 )
 
 # The 2×2 matrix: which measured point stands for each quadrant of the rule of thumb.

@@ -34,6 +34,7 @@ import torchvision
 from torch import nn
 from torchvision.models import WeightsEnum
 
+from tlhelpers import timm_models
 from tlhelpers.assets import WEIGHTS, AssetError, WeightsAsset, check_weights, hub_checkpoint_dir
 
 # Where known architectures keep their head, tried in this order before the generic
@@ -59,8 +60,9 @@ class HeadInfo:
 
 
 def _check_model_name(name: str) -> None:
-    if name not in torchvision.models.list_models():
-        raise ValueError(f"torchvision has no model {name!r} — pick one of torchvision.models.list_models()")
+    if name not in torchvision.models.list_models() and name not in timm_models.MODELS:
+        raise ValueError(f"torchvision has no model {name!r} — pick one of torchvision.models.list_models(), "
+                         f"or {', '.join(timm_models.MODELS)} (timm)")  # fmt: skip
 
 
 def get_weights(name: str = "mobilenet_v2", weights: str | WeightsEnum | None = "IMAGENET1K_V1") -> WeightsEnum | None:
@@ -72,7 +74,7 @@ def get_weights(name: str = "mobilenet_v2", weights: str | WeightsEnum | None = 
     _check_model_name(name)
     if weights is None or isinstance(weights, WeightsEnum):
         return weights
-    weights_enum = torchvision.models.get_model_weights(name)
+    weights_enum = timm_models.MODELS.get(name) or torchvision.models.get_model_weights(name)
     try:
         return weights_enum.verify(weights)
     except (KeyError, ValueError) as error:
@@ -104,9 +106,12 @@ def get_model(name: str = "mobilenet_v2", weights: str | WeightsEnum | None = "I
     MobileNetV2), which need network once. torchvision looks in torch's hub cache and
     downloads a missing checkpoint; when that fails we say so in one line
     (:class:`AssetError`). A checkpoint the course ships is verified by sha256 first.
-    Extra keyword arguments go to the model builder.
+    Extra keyword arguments go to the model builder. ``"efficientnet_lite0"`` is built by timm
+    and loaded from the file `make data` provides (:mod:`tlhelpers.timm_models`).
     """
     weights_entry = get_weights(name, weights)
+    if name in timm_models.MODELS:
+        return timm_models.build(name, weights_entry, **kwargs)
     if weights_entry is None:
         return torchvision.models.get_model(name, weights=None, **kwargs)
     path = _checkpoint_path(weights_entry)

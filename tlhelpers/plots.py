@@ -537,3 +537,36 @@ def plot_sweep(
     if title:
         fig.suptitle(title)
     return fig
+
+
+def plot_scores_vs_accuracy(
+    panels: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float]]]],
+    xlabel: str = "score (higher: predicted better)",
+    ylabel: str = "measured accuracy",
+    title: str | None = None,
+) -> Figure:
+    """A transferability score against the accuracy it should predict: ``{panel: {candidate: (scores, accuracies)}}``.
+
+    One panel per dataset and amount (each its own scale: a score compares candidates on the
+    same images only), one colour per candidate, one marker per seed's draw. A score that
+    ranks well puts the colours in the same order along both axes.
+    """
+    names = list(dict.fromkeys(candidate for panel in panels.values() for candidate in panel))
+    fig, axes = _figure((3.6 * len(panels), 3.4), 1, len(panels))
+    for ax, (panel, candidates) in zip(axes.flat, panels.items()):
+        for candidate, (scores, accuracies) in candidates.items():
+            color = f"C{names.index(candidate) % 10}"
+            ax.scatter(scores, 100 * np.asarray(accuracies, float), s=22, color=color, alpha=0.8, label=candidate)
+        ax.set_title(panel, fontsize=10)
+        ax.set_xlabel(xlabel, fontsize=9)
+        ax.grid(alpha=0.3)
+    axes[0, 0].set_ylabel(ylabel)
+    handles = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(len(handles), 4),
+               fontsize=8, frameon=False)  # fmt: skip
+    if title:
+        fig.suptitle(title)
+    return fig

@@ -45,11 +45,12 @@ class Pool:
         return self.train.classes
 
 
-def load_pool(name: str, image_size: int | None = None) -> Pool:
-    """The training pool and held-out sets of dataset ``name`` (see :data:`DATASETS`), at ``image_size``."""
+def load_pool(name: str, image_size: int | None = None, model: str = MODEL_NAME, weights: str = WEIGHTS_NAME) -> Pool:
+    """The training pool and held-out sets of dataset ``name`` (see :data:`DATASETS`), at ``image_size``,
+    preprocessed as ``model``'s ``weights`` expect (mean, std, interpolation)."""
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r} — use one of {list(DATASETS)}")
-    transform = weights_transform(get_weights(MODEL_NAME, WEIGHTS_NAME), image_size or IMAGE_SIZES[name])
+    transform = weights_transform(get_weights(model, weights), image_size or IMAGE_SIZES[name])
     if name == "photos":
         train = stamps("photo", "train", transform)
         # No hyperparameter is tuned on photos, so validation and test images all measure accuracy.

@@ -30,6 +30,7 @@ from tlhelpers.data import PreloadedDataset, make_loader
 from tlhelpers.experiment import EARLY_BLOCK, MODEL_NAME, RECIPE_VARIANTS, STRATEGIES, Budget
 from tlhelpers.features import extract_features, train_linear_head
 from tlhelpers.models import get_model, replace_head
+from tlhelpers.selection import score_layer
 from tlhelpers.state import seeded
 from tlhelpers.train import fine_tune, fit, predict
 
@@ -57,13 +58,16 @@ def run_strategy(
     *,
     early_block: str = EARLY_BLOCK,
     model_name: str = MODEL_NAME,
-) -> dict[str, float]:
+    score_features: bool = False,
+) -> dict:
     """Train one strategy on ``train``; its balanced accuracy on each held-out set, and the training seconds.
 
     ``pretrained`` is never modified (fine-tuning trains a copy); ``model_name`` is its
     architecture, built from random weights for ``scratch``; ``early_block`` is the layer of
     ``early_features``. Features are cached in ``cache_dir`` (default:
-    :func:`tlhelpers.features.feature_cache_dir`).
+    :func:`tlhelpers.features.feature_cache_dir`). With ``score_features``, feature extraction also
+    scores the training features before any training (:func:`tlhelpers.selection.score_layer`,
+    under ``"scores"``; not counted in the seconds).
     """
     num_classes = len(train.classes)
     start = time.perf_counter()
@@ -82,6 +86,8 @@ def run_strategy(
             eval_features, eval_targets = features_of(dataset)
             with torch.inference_mode():
                 scores[name] = balanced_accuracy(eval_targets, head(eval_features).argmax(dim=1))
+        if score_features:
+            scores["scores"] = score_layer(pretrained, train, layer, features=(features, targets))
         return {"seconds": seconds, **scores}
     loader = make_loader(train, batch_size=budget.batch_size, shuffle=True, seed=seed)
     epochs = budget.num_epochs(len(train))

@@ -27,6 +27,7 @@ strategies in :mod:`tlhelpers.strategies`; reading results is :mod:`tlhelpers.re
     python -m tlhelpers.sweep --output build/again.json --engine joblib --workers 2
     python -m tlhelpers.sweep --output build/again.json --dry-run --reference notebooks/results/decision_matrix.json
     python -m tlhelpers.sweep --reduced        # the notebook's reduced sweep, printed, nothing written
+    python -m tlhelpers.sweep --selection --engine joblib --output notebooks/results/model_selection.json  # `make selection`
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from tlhelpers.experiment import (
     RECIPE_SWEEP,
     RECIPE_VARIANTS,
     REDUCED_SWEEP,
+    SELECTION_SWEEP,
     STRATEGIES,
     WEIGHTS_NAME,
     Budget,
@@ -74,6 +76,7 @@ from tlhelpers.strategies import run_strategy
 
 JOB_FORMAT = 1  # bump when what a job measures changes, so old job files are not reused
 ENGINES = ("serial", "joblib", "dask")
+SCORED_STRATEGIES = ("features", "early_features")  # the runs that extract features, and can score them
 ROW_KEYS = ("dataset", "n_per_class", "seed", "strategy", "acc", "seconds", "num_train", "epochs", "steps")
 
 
@@ -90,6 +93,7 @@ class Job:
     model: str = MODEL_NAME
     weights: str = WEIGHTS_NAME
     early_block: str = EARLY_BLOCK
+    scores: bool = False  # feature-extraction runs also score their training features (tlhelpers.selection)
 
     def __post_init__(self) -> None:
         if self.dataset not in DATASETS:
@@ -100,8 +104,14 @@ class Job:
             object.__setattr__(self, "image_size", IMAGE_SIZES[self.dataset])
 
     def config(self) -> dict:
-        """Everything the result depends on, as plain JSON values."""
-        return {"format": JOB_FORMAT, **asdict(self)}
+        """Everything the result depends on, as plain JSON values.
+
+        ``scores`` appears only when set, so that jobs from before it existed keep their ids.
+        """
+        config = {"format": JOB_FORMAT, **asdict(self)}
+        if not self.scores:
+            del config["scores"]
+        return config
 
     @property
     def id(self) -> str:
@@ -109,9 +119,11 @@ class Job:
 
 
 def sweep_jobs(parts: Sequence[SweepPart], budget: Budget = Budget()) -> list[Job]:
-    """The jobs of ``parts`` in the canonical order: dataset, images per class, seed, strategy."""
-    return [Job(part.dataset, n, seed, strategy, part.budget or budget, part.image_size)
-            for part in parts for n in part.amounts for seed in part.seeds for strategy in part.strategies]  # fmt: skip
+    """The jobs of ``parts`` in the canonical order: dataset, images per class, seed, strategy (then model)."""
+    return [Job(part.dataset, n, seed, strategy, part.budget or budget, part.image_size, *backbone,
+                scores=part.scores and strategy in SCORED_STRATEGIES)
+            for part in parts for n in part.amounts for seed in part.seeds for strategy in part.strategies
+            for backbone in part.models]  # fmt: skip
 
 
 # --- one job -----------------------------------------------------------------------------------
@@ -122,23 +134,23 @@ def _pretrained(model: str, weights: str) -> torch.nn.Module:
     return get_model(model, weights).eval()
 
 
-@functools.lru_cache(maxsize=3)
-def _pool(dataset: str, image_size: int):
-    return load_pool(dataset, image_size)
+@functools.lru_cache(maxsize=4)
+def _pool(dataset: str, image_size: int, model: str, weights: str):
+    return load_pool(dataset, image_size, model, weights)
 
 
-@functools.lru_cache(maxsize=1)  # consecutive jobs (the strategies of one draw) share it
-def _split(dataset: str, image_size: int, n_per_class: int, seed: int):
-    return draw_split(_pool(dataset, image_size), n_per_class, seed)
+@functools.lru_cache(maxsize=2)  # consecutive jobs (the strategies and backbones of one draw) share it
+def _split(dataset: str, image_size: int, n_per_class: int, seed: int, model: str, weights: str):
+    return draw_split(_pool(dataset, image_size, model, weights), n_per_class, seed)
 
 
 def run_job(job: Job, cache_dir: str | None = None, threads: int | None = None) -> dict:
     """Train and measure one job; its row (accuracies, training seconds, images, epochs, steps)."""
     if threads:
         torch.set_num_threads(threads)
-    train, eval_sets = _split(job.dataset, job.image_size, job.n_per_class, job.seed)
+    train, eval_sets = _split(job.dataset, job.image_size, job.n_per_class, job.seed, job.model, job.weights)
     result = run_strategy(job.strategy, train, eval_sets, job.budget, job.seed, _pretrained(job.model, job.weights),
-                          cache_dir, early_block=job.early_block, model_name=job.model)  # fmt: skip
+                          cache_dir, early_block=job.early_block, model_name=job.model, score_features=job.scores)  # fmt: skip
     row = {
         "dataset": job.dataset, "n_per_class": job.n_per_class, "seed": job.seed, "strategy": job.strategy,
         "acc": result["eval"], "seconds": result["seconds"], "num_train": len(train),
@@ -148,6 +160,9 @@ def run_job(job: Job, cache_dir: str | None = None, threads: int | None = None) 
         row["cartoon_acc"] = result["cartoons"]
     if job.image_size != IMAGE_SIZES[job.dataset]:  # a control's row says what it changed
         row["image_size"] = job.image_size
+    if job.model != MODEL_NAME:
+        row["model"] = job.model
+    row.update(result.get("scores", {}))
     return row
 
 
@@ -391,7 +406,7 @@ def write_results(path: str | Path, rows: list[dict], similarity: dict, budget: 
             "computed_seconds": round(sum(row["seconds"] for row in computed), 1),
             "environment": machine_info(),
             "engine": engine or {"engine": "serial"},
-            "model": f"{MODEL_NAME} {WEIGHTS_NAME}",
+            "model": ", ".join(sorted({f"{model} {weights}" for part in parts for model, weights, _ in part.models})),
             "budget": asdict(budget),
             "image_sizes": IMAGE_SIZES,
             "early_block": EARLY_BLOCK,
@@ -414,6 +429,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--controls", action="store_true",
                         help="run the matrix's controls: one image size, a larger from-scratch budget "
                              "(notebooks/results/decision_matrix_controls.json)")
+    parser.add_argument("--selection", action="store_true",
+                        help="run model selection: two backbones, scored and measured "
+                             "(notebooks/results/model_selection.json)")
     parser.add_argument("--engine", choices=ENGINES, default="serial", help="where the runs go (default: serial)")
     parser.add_argument("--workers", type=int, default=None, help="parallel runs (default: the usable cores)")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)")
@@ -427,7 +445,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.output is None and not args.reduced:
         parser.error("--output FILE is required (the committed file is notebooks/results/decision_matrix.json)")
-    parts = REDUCED_SWEEP if args.reduced else RECIPE_SWEEP if args.recipes else CONTROL_SWEEP if args.controls else FULL_SWEEP
+    chosen = {"reduced": REDUCED_SWEEP, "recipes": RECIPE_SWEEP, "controls": CONTROL_SWEEP, "selection": SELECTION_SWEEP}
+    parts = next((sweep for flag, sweep in chosen.items() if getattr(args, flag)), FULL_SWEEP)
     budget = Budget()
     jobs = sweep_jobs(parts, budget)
     jobs_dir = args.jobs_dir or (args.output.with_name(args.output.name + ".jobs") if args.output else None)
@@ -451,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.reduced:
         print(results_table(rows))
         return 0
-    similarity = {} if args.recipes or args.controls else stored_similarity(jobs_dir)
+    similarity = stored_similarity(jobs_dir) if parts is FULL_SWEEP else {}
     command = shlex.join(["python", "-m", "tlhelpers.sweep", *(argv if argv is not None else sys.argv[1:])])
     engine = {"engine": args.engine, "workers": workers, "threads_per_run": args.threads or (None if args.engine == "serial" else 1)}
     computed = [row for job, row in zip(jobs, rows) if job.id not in stored]
