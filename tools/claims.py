@@ -38,6 +38,12 @@ CITED: dict[str, dict[str, str]] = {
     "05": {
         "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 (tlhelpers.results.paired_interval)",
     },
+    "06": {
+        "0.5": "LogME's weighted Kendall tau over ImageNet models, low end across eight target datasets: Agostinelli et al., "
+               "How stable are transferability metrics evaluations?, ECCV 2022 (the range as the course's issue #17 "
+               "summarises it)",
+        "0.8": "the same, high end (Agostinelli et al., ECCV 2022)",
+    },
 }
 
 _NUMBER = re.compile(
