@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 from PIL import Image
 from torchvision.models import MobileNet_V2_Weights
 
@@ -547,9 +547,10 @@ def plot_scores_vs_accuracy(
 ) -> Figure:
     """A transferability score against the accuracy it should predict: ``{panel: {candidate: (scores, accuracies)}}``.
 
-    One panel per dataset and amount (each its own scale: a score compares candidates on the
-    same images only), one colour per candidate, one marker per seed's draw. A score that
-    ranks well puts the colours in the same order along both axes.
+    One panel per dataset and amount, one colour per candidate, one dot per seed's draw;
+    accuracies are fractions, drawn in points. With both axes relative to each draw's mean
+    (:func:`tlhelpers.selection_results.score_accuracy_points`), a score that ranks well puts
+    the dots in the lower-left and upper-right quadrants.
     """
     names = list(dict.fromkeys(candidate for panel in panels.values() for candidate in panel))
     fig, axes = _figure((3.6 * len(panels), 3.4), 1, len(panels))
@@ -559,6 +560,9 @@ def plot_scores_vs_accuracy(
             ax.scatter(scores, 100 * np.asarray(accuracies, float), s=22, color=color, alpha=0.8, label=candidate)
         ax.set_title(panel, fontsize=10)
         ax.set_xlabel(xlabel, fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.axhline(0, color="gray", linewidth=0.8)
+        ax.axvline(0, color="gray", linewidth=0.8)
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel(ylabel)
     handles = {}

@@ -83,14 +83,24 @@ def candidates(rows: Sequence[dict], draw: tuple[str, int, int], question: Quest
 
 
 def score_accuracy_points(rows: Sequence[dict], question: Question) -> dict[str, dict[str, tuple[list, list]]]:
-    """``{point: {candidate: (scores, accuracies)}}`` over the seeds, for :func:`tlhelpers.plots.plot_scores_vs_accuracy`."""
+    """``{point: {candidate: (scores, accuracies)}}``, each relative to its draw's mean over the candidates.
+
+    A score compares candidates on the same images only, so each draw is centred on its own mean
+    (the order within a draw, which τ judges, is unchanged). For
+    :func:`tlhelpers.plots.plot_scores_vs_accuracy`.
+    """
     panels: dict[str, dict[str, tuple[list, list]]] = {}
     for draw in draws(rows):
+        scored = candidates(rows, draw, question)
+        if len(scored) < 2:
+            continue
+        mean_score = float(np.mean([score for _, score, _ in scored]))
+        mean_accuracy = float(np.mean([accuracy for _, _, accuracy in scored]))
         panel = panels.setdefault(f"{DATASETS[draw[0]]}, {draw[1]}/class", {})
-        for name, score, accuracy in candidates(rows, draw, question):
+        for name, score, accuracy in scored:
             scores, accuracies = panel.setdefault(name, ([], []))
-            scores.append(score)
-            accuracies.append(accuracy)
+            scores.append(score - mean_score)
+            accuracies.append(accuracy - mean_accuracy)
     return panels
 
 
