@@ -1,7 +1,6 @@
-"""Model selection: scoring a layer, the τ/regret analysis of the results, the sweep's scored jobs, the advisor's ranking."""
+"""Model selection: scoring a layer, ranking candidates, the sweep's scored jobs, the advisor's ranking."""
 
 import json
-import math
 
 import pytest
 import torch
@@ -11,9 +10,9 @@ from tlhelpers import assets
 from tlhelpers.assets import EFFICIENTNET_LITE0, MOBILENET_V2
 from tlhelpers.experiment import SELECTION_SWEEP
 from tlhelpers.selection import Candidate, rank_candidates, score_layer
-from tlhelpers.selection_results import QUESTIONS, candidates, selection_report, selection_table, tau_and_regret
 from tlhelpers.sweep import Job, sweep_jobs
 from tests.test_advise import make_folder
+from tests.test_selection_results import draw_rows
 from tests.tiny_models import TinyBatchNormCNN
 
 pytestmark = pytest.mark.filterwarnings("ignore:TensorDataset has no `fingerprint`")
@@ -50,45 +49,6 @@ def test_rank_candidates_sorts_by_the_score_and_puts_missing_scores_last():
     assert isinstance(ranked[0], Candidate)
     ranked = rank_candidates([("tiny", "features.0"), ("tiny", None)], lambda name: (model, data), by="logme")
     assert ranked[0].scores["logme"] >= ranked[1].scores["logme"]
-
-
-def row(dataset, n, seed, strategy, acc, model=None, **scores):
-    values = {"dataset": dataset, "n_per_class": n, "seed": seed, "strategy": strategy, "acc": acc, "seconds": 1.0,
-              "num_train": 1, "epochs": 1, "steps": 1, **scores}  # fmt: skip
-    return values | ({"model": model} if model else {})
-
-
-def draw_rows(seed, probe, tuned, logme, leep):
-    """Two backbones (a = mobilenet_v2, b), two layers: probe accuracies and LogME in the order a-last, a-early, b-last, b-early."""
-    rows = []
-    for index, (model, strategy) in enumerate([(None, "features"), (None, "early_features"), ("b", "features"), ("b", "early_features")]):
-        extra = {"leep": leep[index // 2]} if strategy == "features" else {}
-        rows.append(row("photos", 5, seed, strategy, probe[index], model, logme=logme[index], h_score=1.0, **extra))
-    rows += [row("photos", 5, seed, "fine_tuning", tuned[0]), row("photos", 5, seed, "fine_tuning", tuned[1], "b")]
-    return rows
-
-
-def test_tau_and_regret_by_hand():
-    assert tau_and_regret([("a", 1, 0.9), ("b", 2, 0.8), ("c", 3, 0.7)]) == (-1.0, pytest.approx(20.0))
-    assert tau_and_regret([("a", 1, 0.7), ("b", 2, 0.8), ("c", 3, 0.9)]) == (1.0, 0.0)
-    tau, regret = tau_and_regret([("a", 1, 0.8), ("b", 2, 0.7), ("c", 3, 0.9), ("d", 4, 0.6)])
-    assert tau == pytest.approx(-1 / 3) and regret == pytest.approx(30.0)  # 1 concordant pair of 6 … 2 of 6
-    assert tau_and_regret([("a", 1, 0.5), ("b", 1, 0.5)])[0] == 0.0  # nothing to order: 0, not NaN
-
-
-def test_selection_table_reads_each_question_per_draw():
-    rows = draw_rows(0, probe=[0.8, 0.6, 0.9, 0.7], tuned=[0.85, 0.95], logme=[-1, -3, 0, -2], leep=[-0.5, -0.4])
-    rows += draw_rows(1, probe=[0.9, 0.6, 0.8, 0.7], tuned=[0.95, 0.85], logme=[-1, -3, 0, -2], leep=[-0.5, -0.4])
-    table = {(e["question"], e["dataset"]): e for e in selection_table(rows)}
-    probe = table[(QUESTIONS[0].label, "photos")]
-    assert probe["draws"] == 2 and probe["tau"] == pytest.approx((1 + 2 / 3) / 2) and probe["right"] == 1
-    assert probe["regret"] == pytest.approx(5.0)  # seed 1 picks b-last (0.8) over a-last (0.9)
-    tuned = table[(QUESTIONS[1].label, "all")]
-    assert (tuned["tau_min"], tuned["tau_max"], tuned["right"]) == (-1.0, 1.0, 1)
-    assert math.isinf(table[(QUESTIONS[3].label, "all")]["tau_interval"][0]) is False
-    assert [name for name, _, _ in candidates(rows, ("photos", 5, 0), QUESTIONS[3])] == ["mobilenet_v2", "b"]
-    report = selection_report(rows)
-    assert report.splitlines()[0] == QUESTIONS[0].label and "best picked in 1/2" in report
 
 
 def test_scored_jobs_keep_the_ids_of_unscored_ones():
@@ -133,12 +93,3 @@ def test_a_scored_job_of_the_second_backbone_stores_its_scores(tmp_path):
     assert last["h_score"] == pytest.approx(4.0)  # 5 images in 1,280 dimensions: K − 1 whatever the features
     plain = run_job(Job("photos", 1, 0, "features", model="efficientnet_lite0", early_block="blocks.5.0"), cache_dir=str(tmp_path))
     assert "logme" not in plain and plain["acc"] == last["acc"]  # scoring changes nothing the run measures
-
-
-def test_reading_results_imports_no_torch():
-    import subprocess
-    import sys
-
-    code = "import sys, tlhelpers.selection_results, tlhelpers.results; assert 'torch' not in sys.modules, 'torch imported'"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
