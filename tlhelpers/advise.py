@@ -264,20 +264,11 @@ def rank_backbones(root: str | Path, models: Sequence[str], selection: dict | st
         smallest = min(count_per_class(folder).values())
         return get_model(name, weights).eval(), per_class_subset(folder, min(per_class, smallest), seed)
 
-    chosen = [(name, layer) for name in models for layer in (None, early.get(name)) if layer or layer is None]
-    if not chosen:
+    if not models:
         raise ValueError("no models given — e.g. --models mobilenet_v2,efficientnet_lite0")
-    loaded = {}
-
-    def load_once(name: str):
-        if name not in loaded:
-            loaded.clear()  # one model in memory at a time
-            loaded[name] = load(name)
-        return loaded[name]
-
-    ranked = rank_candidates(chosen, load_once, by=question.score)
-    num_images = len(next(iter(loaded.values()))[1])
-    return Ranking(ranked, question.score, overall[question.label], num_images, image_size)
+    chosen = [(name, layer) for name in models for layer in ([None, early[name]] if name in early else [None])]
+    ranked = rank_candidates(chosen, load, by=question.score)
+    return Ranking(ranked, question.score, overall[question.label], ranked[0].num_images, image_size)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

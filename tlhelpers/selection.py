@@ -70,6 +70,7 @@ class Candidate:
     model: str
     layer: str  # "last" or a block name
     scores: dict[str, float]
+    num_images: int  # the labelled images it was scored on
 
 
 def rank_candidates(
@@ -80,14 +81,18 @@ def rank_candidates(
 ) -> list[Candidate]:
     """Score every ``(model name, layer)`` (``None``: last layer) and sort best first by score ``by``.
 
-    ``load(model_name)`` gives the pretrained model and the labelled dataset preprocessed for it
-    (called once per candidate: let it remember what it loaded).
-    A candidate without the score ``by`` (LEEP of an earlier block) goes last.
+    ``load(model_name)`` gives the pretrained model and the labelled dataset preprocessed for it;
+    it is called once per run of consecutive candidates of one model, so one model is in memory
+    at a time. A candidate without the score ``by`` (LEEP of an earlier block) goes last.
     """
-    scored = []
+    scored, loaded_name, loaded = [], None, None
     for name, layer in candidates:
-        model, dataset = load(name)
-        scored.append(Candidate(name, layer or "last", score_layer(model, dataset, layer, cache_dir=cache_dir)))
+        if name != loaded_name:
+            loaded_name, loaded = name, None  # let the previous model go before loading the next
+            loaded = load(name)
+        model, dataset = loaded
+        scores = score_layer(model, dataset, layer, cache_dir=cache_dir)
+        scored.append(Candidate(name, layer or "last", scores, len(dataset)))
     return sorted(scored, key=lambda c: -c.scores.get(by, float("-inf")))
 
 
