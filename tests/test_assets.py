@@ -36,10 +36,10 @@ def test_atomic_write_replaces_whole_file(tmp_path):
 
 def test_check_sha256_names_cause_and_fix(tmp_path):
     path = tmp_path / "weights.pth"
-    with pytest.raises(AssetError, match="missing — run `make data`"):
+    with pytest.raises(AssetError, match="missing — run `python -m data_scripts`"):
         assets.check_sha256(path, "0" * 64)
     path.write_bytes(b"truncated")
-    with pytest.raises(AssetError, match="truncated or corrupt.*make data"):
+    with pytest.raises(AssetError, match="truncated or corrupt.*python -m data_scripts"):
         assets.check_sha256(path, "0" * 64)
     assets.check_sha256(path, assets.sha256_file(path))
 
@@ -55,7 +55,7 @@ def test_every_asset_is_prepared():
 def test_asset_report_says_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("TLHELPERS_DATA_DIR", str(tmp_path))
     report = dict((name, (found, detail)) for name, found, detail in assets.asset_report())
-    assert report["Fashion-MNIST"] == (False, f"Fashion-MNIST not found at {tmp_path}/fashion_mnist.npz — run `make data`")
+    assert report["Fashion-MNIST"] == (False, f"Fashion-MNIST not found at {tmp_path}/fashion_mnist.npz — run `python -m data_scripts`")
     assert not report["photo stamps"][0]
 
 

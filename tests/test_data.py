@@ -107,9 +107,9 @@ def test_stamps_splits_and_shared_classes(fake_data_dir):
 
 def test_missing_assets_say_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("TLHELPERS_DATA_DIR", str(tmp_path))
-    with pytest.raises(assets.AssetError, match="make data"):
+    with pytest.raises(assets.AssetError, match="python -m data_scripts"):
         data.stamps()
-    with pytest.raises(assets.AssetError, match="make data"):
+    with pytest.raises(assets.AssetError, match="python -m data_scripts"):
         data.fashion_mnist()
 
 

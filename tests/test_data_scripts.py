@@ -51,7 +51,7 @@ def test_weights_checksum_mismatch_writes_nothing(fake_weights):
 def test_weights_never_overwrite_a_foreign_file(fake_weights):
     fake_weights.path.parent.mkdir(parents=True)
     fake_weights.path.write_bytes(b"someone else's file")
-    with pytest.raises(AssetError, match="delete it and run `make data`"):
+    with pytest.raises(AssetError, match="delete it and run `python -m data_scripts`"):
         weights.prepare(fake_weights)
     assert fake_weights.path.read_bytes() == b"someone else's file"
 
@@ -73,7 +73,7 @@ def test_fashion_mnist_truncated_file_is_reported(tmp_path, monkeypatch):
     good = assets.fashion_mnist_path().read_bytes()
     monkeypatch.setenv("TLHELPERS_DATA_DIR", str(tmp_path))
     (tmp_path / assets.FASHION_MNIST_FILE).write_bytes(good[: len(good) // 2])
-    with pytest.raises(AssetError, match="corrupt or incomplete — delete it and run `make data`"):
+    with pytest.raises(AssetError, match="corrupt or incomplete — delete it and run `python -m data_scripts`"):
         fashion_mnist.main()
 
 
@@ -139,9 +139,9 @@ def test_stamps_never_overwrite_a_foreign_file(small_stamps):
 
 
 def test_stamps_rebuild_after_interrupted_or_damaged_run(small_stamps):
-    assert stamps.main()[0].startswith("photo stamps: wrote 3 images")
+    assert stamps.main()[-1].startswith("photo stamps: wrote 3 images")
     damaged = assets.stamps_path() / stamps.output_name(small_stamps[1])
     damaged.write_bytes(b"\x89PNG truncated")
-    assert stamps.main()[0].startswith("photo stamps: wrote 3 images")  # detected and redone
+    assert stamps.main()[-1].startswith("photo stamps: wrote 3 images")  # detected and redone
     assert stamps.main()[0].startswith("photo stamps: already prepared")
     assert not list(Path(assets.stamps_path()).rglob("*.tmp"))

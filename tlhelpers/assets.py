@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-FIX_DATA = "run `make data`"
+FIX_DATA = "run `python -m data_scripts`"  # (`make data` runs the same; it works without make, on Windows too)
 
 
 class AssetError(RuntimeError):

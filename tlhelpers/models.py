@@ -119,7 +119,7 @@ def get_model(name: str = "mobilenet_v2", weights: str | WeightsEnum | None = "I
     if asset is not None and path.exists():
         check_weights(asset)
     if asset is not None:
-        fix = "run `make data`"
+        fix = "run `python -m data_scripts`"
     else:
         offline = ", ".join(a.name for a in WEIGHTS)
         fix = f"connect to the internet once, or use weights that `make data` provides offline ({offline})"

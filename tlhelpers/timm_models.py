@@ -67,11 +67,11 @@ def build(name: str, weights: WeightsEnum | None = None, num_classes: int = 1000
         raise ValueError(f"no timm model {name!r} here — use one of {list(MODELS)}")
     model = timm.create_model(ARCHITECTURE, pretrained=False, **kwargs)
     if weights is not None:
-        path = check_weights(EFFICIENTNET_LITE0)  # missing or corrupt: one line, "run `make data`"
+        path = check_weights(EFFICIENTNET_LITE0)  # missing or corrupt: one line, "run `python -m data_scripts`"
         try:
             stored = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as error:  # a file with the right sha256 that torch cannot read: say which
-            raise AssetError(f"{path} cannot be loaded ({type(error).__name__}) — delete it and run `make data`") from error
+            raise AssetError(f"{path} cannot be loaded ({type(error).__name__}) — delete it and run `python -m data_scripts`") from error
         load_by_position(model, [value for key, value in stored.items() if not key.endswith("num_batches_tracked")])
     if num_classes != 1000:
         from tlhelpers.models import replace_head
@@ -89,11 +89,11 @@ def load_by_position(model: nn.Module, values: list[torch.Tensor]) -> None:
     names = [name for name in model.state_dict() if not name.endswith("num_batches_tracked")]
     if len(names) != len(values):
         raise AssetError(f"the weights file has {len(values)} tensors, {type(model).__name__} expects {len(names)} — "
-                         "it is not an EfficientNet-Lite0 file; delete it and run `make data`")  # fmt: skip
+                         "it is not an EfficientNet-Lite0 file; delete it and run `python -m data_scripts`")  # fmt: skip
     state = model.state_dict()
     for name, value in zip(names, values):
         if tuple(state[name].shape) != tuple(value.shape):
             raise AssetError(f"tensor {name}: the file has shape {tuple(value.shape)}, the model {tuple(state[name].shape)} "
-                             "— not an EfficientNet-Lite0 file; delete it and run `make data`")  # fmt: skip
+                             "— not an EfficientNet-Lite0 file; delete it and run `python -m data_scripts`")  # fmt: skip
     counters = {name: state[name] for name in state if name.endswith("num_batches_tracked")}
     model.load_state_dict({**dict(zip(names, values)), **counters}, strict=True)
