@@ -1,17 +1,19 @@
 # The course's commands. `make run` executes every notebook; `make test` checks them.
-PYTHON ?= python3.11
+# A thin wrapper: every recipe is one `python -m ...` command that also runs without make (README, "Without make").
+PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser data lab execute nav exercises grade grade-check bench matrix matrix-check recipes controls selection claims constraints clean help
+.PHONY: run test test-browser platforms data lab execute nav exercises grade grade-check bench matrix matrix-check recipes controls selection claims constraints clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    - set up, prepare data, execute every notebook into build/ (summary table)"
 	@echo "make test   - set up, prepare data, unit tests + nbval over every student notebook + nbgrader round trip on 01"
 	@echo "make test-browser - the widgets of notebooks 01 and 04, clicked in headless Chromium in JupyterLab"
-	@echo "make data   - fetch and verify weights and datasets (offline-friendly)"
+	@echo "make data   - fetch and verify weights and datasets (offline-friendly; STAMPS_FROM=DIR for a Tux Paint stamps folder)"
+	@echo "make platforms - resolve every dependency for Python 3.11-3.13 on Linux, macOS and Windows (package index)"
 	@echo "make lab    - open JupyterLab on notebooks/index.ipynb"
 	@echo "make execute - re-execute the committed notebooks in place (after editing one)"
 	@echo "make nav    - regenerate navigation cells and the contents list"
@@ -26,39 +28,31 @@ help:
 	@echo "make selection - notebook 06's model selection: two backbones, transferability scores against measured accuracy -> notebooks/results/model_selection.json"
 	@echo "make claims - every number the notebooks' text quotes, held against their outputs"
 
-# The virtual environment, rebuilt when the dependency files change.
-$(STAMP): pyproject.toml constraints.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev,instructor]"
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (tlhelpers)" >/dev/null
-	@touch $(STAMP)
+# The virtual environment (Python 3.11-3.13, the versions of constraints.txt), rebuilt when the dependency files
+# change; it also writes the venv's Jupyter settings (JupyterLab offline, kernels over IPC): tools/venv.py.
+$(STAMP): pyproject.toml constraints.txt tools/jupyter/overrides.json tools/jupyter/jupyter_server_config.json
+	$(PYTHON) -m tools.venv
 
-# Jupyter settings for this venv only (never the user's home), from tools/jupyter/: JupyterLab fetches no
-# news and checks for no updates, and the server's kernels talk over IPC instead of TCP.
-LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
-SERVER_CONFIG := $(VENV)/etc/jupyter/jupyter_server_config.json
-
-$(LAB_SETTINGS): tools/jupyter/overrides.json $(STAMP)
-	@mkdir -p $(@D) && cp $< $@
-
-$(SERVER_CONFIG): tools/jupyter/jupyter_server_config.json $(STAMP)
-	@mkdir -p $(@D) && cp $< $@
-
+# STAMPS_FROM=DIR: take the photo stamps from a Tux Paint stamps folder first (python -m data_scripts --stamps-from DIR)
 data: $(STAMP)
-	$(PY) -m data_scripts
+	$(PY) -m data_scripts $(if $(STAMPS_FROM),--stamps-from "$(STAMPS_FROM)")
 
 run: data
 	$(PY) -m tools.run_notebooks
 
-test: data $(LAB_SETTINGS) $(SERVER_CONFIG)
+test: data
 	$(PY) -m pytest
 
 # Needs Debian's chromium and chromium-driver (.ci/run installs them); downloads no browser or driver.
-test-browser: data $(LAB_SETTINGS) $(SERVER_CONFIG)
+test-browser: data
 	$(PY) -m pytest -m browser tests/test_browser.py
 
-lab: data $(LAB_SETTINGS) $(SERVER_CONFIG)
-	$(VENV)/bin/jupyter lab notebooks/index.ipynb
+# Every dependency resolved for Python 3.11-3.13 on Linux, macOS and Windows, from the package index (.ci/run runs it).
+platforms: $(STAMP)
+	$(PY) -m pytest -m platforms tests/test_platforms.py
+
+lab: data
+	$(PY) -m tools.lab
 
 execute: data nav
 	$(PY) -m tools.run_notebooks --inplace $(NB)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -81,3 +83,20 @@ def test_hidden_download_fails_loudly(tmp_path, monkeypatch):
     with pytest.raises((NetworkBlockedError, OSError)) as error:
         torchvision.models.mobilenet_v2(weights="IMAGENET1K_V1")
     assert "network access blocked" in str(error.value) or isinstance(error.value.__cause__, NetworkBlockedError)
+
+
+def test_results_found_from_any_working_directory(tmp_path, monkeypatch):
+    committed = Path(__file__).resolve().parents[1] / "notebooks" / "results"
+    monkeypatch.delenv("TLHELPERS_RESULTS_DIR", raising=False)
+    assert assets.results_dir(tmp_path) == committed  # the clone this package is installed from
+    monkeypatch.setattr(assets, "__file__", str(tmp_path / "site-packages" / "tlhelpers" / "assets.py"))  # not editable
+    clone = tmp_path / "content" / "course"  # Colab: /content/course, notebooks run from /content
+    (clone / "notebooks" / "results").mkdir(parents=True)
+    (clone / "notebooks" / "results" / "decision_matrix.json").write_text("{}")
+    for start in (tmp_path / "content", clone, clone / "notebooks", clone / "notebooks" / "solutions"):
+        start.mkdir(exist_ok=True)
+        assert assets.results_dir(start) == clone / "notebooks" / "results", start
+    with pytest.raises(AssetError, match="TLHELPERS_RESULTS_DIR"):
+        assets.results_dir(tmp_path)
+    monkeypatch.setenv("TLHELPERS_RESULTS_DIR", str(clone / "notebooks" / "results"))
+    assert assets.results_dir(tmp_path) == clone / "notebooks" / "results"

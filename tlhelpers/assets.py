@@ -192,6 +192,29 @@ def check_stamps() -> Path:
     return folder
 
 
+RESULTS_VARIABLE = "TLHELPERS_RESULTS_DIR"
+
+
+def results_dir(start: str | Path | None = None) -> Path:
+    """The course's committed measurements, ``notebooks/results/``, wherever the notebook runs from.
+
+    Looked for in ``$TLHELPERS_RESULTS_DIR``, then in the clone this package was installed from (``pip install -e``),
+    then from the working directory ``start`` (default: the current one): ``results/`` (a lesson),
+    ``../results/`` (an instructor version), ``notebooks/results/`` (the clone's root) and
+    ``*/notebooks/results/`` (the folder a hosted notebook's clone sits in, e.g. Colab's ``/content``).
+    """
+    here = Path(start or Path.cwd())
+    candidates = [Path(os.environ[RESULTS_VARIABLE])] if os.environ.get(RESULTS_VARIABLE) else []
+    candidates += [Path(__file__).resolve().parents[1] / "notebooks" / "results"]
+    candidates += [here / "results", here.parent / "results", here / "notebooks" / "results"]
+    candidates += sorted(here.glob("*/notebooks/results"))
+    for folder in candidates:
+        if (folder / "decision_matrix.json").is_file():
+            return folder
+    raise AssetError(f"the course's results/ folder (notebooks/results in the clone) was not found from {here} — "
+                     f"run the notebook from the clone, or set ${RESULTS_VARIABLE} to that folder")  # fmt: skip
+
+
 def asset_report() -> list[tuple[str, bool, str]]:
     """(asset, found, where-or-fix) for each asset — what the index notebook prints."""
     checks = [(asset.name, lambda a=asset: check_weights(a)) for asset in WEIGHTS]

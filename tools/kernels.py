@@ -27,7 +27,8 @@ from traitlets.config import LoggingConfigurable
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
 
-TRANSPORT = "tcp" if sys.platform == "win32" else "ipc"
+from tools.jupyter_settings import TRANSPORT  # IPC, or TCP on Windows: one rule for every runner
+
 
 
 def ipc_prefix() -> str:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PYTHONS = ("3.11", "3.12", "3.13")
+PYTHONS = ("3.11.7", "3.12.1", "3.13.0")  # patch releases: a pin may need one (soupsieve 4.1.3: >= 3.11.5)
 
 
 @dataclass(frozen=True)
