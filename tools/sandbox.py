@@ -114,7 +114,7 @@ def bwrap_command(sandbox: Sandbox) -> list[str]:
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
     args += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.disk_mb << 20), "--tmpfs", "/tmp",
-             "--chmod", "1777", "/tmp", "--dir", HOME]  # fmt: skip
+             "--chmod", "1777", "/tmp", "--perms", "0777", "--dir", HOME]  # fmt: skip
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
@@ -191,9 +191,12 @@ class SandboxKernelManager(AsyncKernelManager):
         return self._kernel_spec
 
     def write_connection_file(self, **kwargs) -> None:
+        if self.command:  # beside the sockets, in the one folder the sandbox shares with us (nbclient picks /tmp)
+            name = os.path.basename(self.connection_file) or f"kernel-{os.getpid()}-{id(self):x}.json"
+            self.connection_file = os.path.join(os.path.dirname(self.ip), name)
         super().write_connection_file(**kwargs)
         if self.command and os.path.exists(self.connection_file):
-            os.chmod(self.connection_file, 0o644)  # in a folder only this kernel's sandbox sees
+            os.chmod(self.connection_file, 0o644)  # readable by the sandbox's uid; no one else sees this folder
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         kw.update(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
