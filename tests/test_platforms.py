@@ -33,3 +33,30 @@ def test_every_python_and_platform_resolves(pins):
     failed = [f"{row['python']} {row['platform']}: {row['detail']}" for row in rows if not row["ok"]]
     assert not failed, "\n".join(failed)
     assert uv_bytes < 200e6, f"resolving read {uv_bytes / 1e6:.0f} MB: wheels were downloaded, not just metadata"
+
+
+@pytest.mark.platforms
+def test_installing_the_course_keeps_the_torch_already_there():
+    """What `%pip install ..` does in a hosted notebook: the torch and torchvision it finds stay (ranges, no pins)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--report", "-", "--no-build-isolation",
+               str(platforms.ROOT)]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
+    assert result.returncode == 0, result.stderr[-2000:]
+    installs = {item["metadata"]["name"].lower() for item in json.loads(result.stdout)["install"]}
+    assert installs == {"tlhelpers"}, f"would also install or replace: {sorted(installs - {'tlhelpers'})}"
+
+
+@pytest.mark.platforms
+@pytest.mark.parametrize("torch, torchvision", [("2.4.1", "0.19.1"), ("2.9.1", "0.24.1")])
+def test_an_older_preinstalled_torch_is_accepted(tmp_path, torch, torchvision):
+    """A hosted service's older torch (Colab, Kaggle) satisfies the course's ranges, on Python 3.12, Linux."""
+    requirement_file = tmp_path / "requirements.txt"
+    requirement_file.write_text("\n".join([*platforms.requirements(), f"torch=={torch}", f"torchvision=={torchvision}"]))
+    ok, detail = platforms.resolve_with_uv(requirement_file, "3.12.1", platforms.TARGETS[0], tmp_path / "cache")
+    assert ok, detail
+    assert f"torch {torch}" in detail

@@ -3,6 +3,7 @@
     python -m tools.run_notebooks             # executed copies + HTML under build/ (build/html/index.html)
     python -m tools.run_notebooks --inplace   # re-execute and save the committed notebooks
     python -m tools.run_notebooks 03          # only notebooks whose name contains "03"
+    python -m tools.run_notebooks 06 --cwd /tmp/x   # from another working directory, as a hosted service does
 
 One line per notebook as it finishes (status, seconds, time since the start), then the table.
 Kernels run over IPC (tools/kernels.py). Exit status is non-zero if any notebook fails.
@@ -30,8 +31,8 @@ BUILD_DIR = NOTEBOOK_DIR.parent / "build"
 CELL_TIMEOUT_S = 300
 
 
-def execute(path: Path, record_timing: bool = False) -> tuple[nbformat.NotebookNode, str]:
-    """Run one notebook in its own folder; return it and "ok" or the error's last line.
+def execute(path: Path, record_timing: bool = False, cwd: Path | None = None) -> tuple[nbformat.NotebookNode, str]:
+    """Run one notebook in its own folder (or in ``cwd``); return it and "ok" or the error's last line.
 
     ``record_timing`` stores each cell's start and end in its metadata (for benchmarks/;
     committed notebooks are saved without it, so re-running them changes no metadata).
@@ -39,7 +40,7 @@ def execute(path: Path, record_timing: bool = False) -> tuple[nbformat.NotebookN
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
                             kernel_manager_class=AsyncIPCKernelManager, record_timing=record_timing,
-                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+                            resources={"metadata": {"path": str(cwd or path.parent)}})  # fmt: skip
     try:
         client.execute()
         return notebook, "ok"
@@ -71,7 +72,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("filter", nargs="?", default="", help="run only notebooks whose path contains this")
     parser.add_argument("--inplace", action="store_true", help="save outputs into the notebooks themselves")
+    parser.add_argument("--cwd", type=Path, help="run the kernels in this folder instead of each notebook's own")
     args = parser.parse_args()
+    if args.cwd is not None:
+        args.cwd.mkdir(parents=True, exist_ok=True)
 
     selected = [path for path in all_notebooks() if args.filter in str(path.relative_to(NOTEBOOK_DIR))]
     rows, headings = [], []
@@ -80,7 +84,7 @@ def main() -> int:
         relative = path.relative_to(NOTEBOOK_DIR)
         print(f"[{number:>2}/{len(selected)}] {relative} …", end="", flush=True)
         start = time.perf_counter()
-        notebook, status = execute(path)
+        notebook, status = execute(path, cwd=args.cwd)
         seconds = time.perf_counter() - start
         text = nbformat.writes(notebook) + "\n"
         if args.inplace:
