@@ -64,7 +64,7 @@ def collect(folder: Path) -> list[Entry]:
         if path.name.startswith("."):
             continue
         kind = _kind(path)
-        student = path.stem if kind == "file" else path.name
+        student = path.name if kind == "folder" else path.stem
         if kind == "link":
             entries.append(Entry(student, path, "a symbolic link — refused (copy the notebook itself into the class folder)"))
         elif not STUDENT_NAME.match(student):
@@ -187,7 +187,7 @@ def prepare(entries: list[Entry], limit_bytes: int, assignment: str | None = Non
             lesson = lesson_of(notebook)
             named = named_lesson(entry.path)
             if named is not None and named != lesson:
-                raise Unusable(f"{entry.path.name} is named as {named[:2]} but its graded cells are lesson {lesson} — not graded; rename it")
+                raise Unusable(f"named as lesson {named[:2]} but its graded cells are lesson {lesson} — not graded; rename it")
             if assignment is not None and lesson != assignment:
                 raise Unusable(f"is lesson {lesson}, not this class's {assignment} — not graded")
         except Unusable as problem:
