@@ -20,3 +20,12 @@ def test_set_up_cell_without_the_course_prints_the_install_line(path, tmp_path):
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("The course is not installed here: run  %pip install -q ..  in a cell"), result.stderr
     assert "Traceback" not in result.stderr  # one line, not a traceback
+
+
+def test_set_up_refuses_an_unsupported_python_in_one_line():
+    from tools import venv
+
+    venv.check_python((3, 12))
+    with pytest.raises(SystemExit, match=r"^Python 3.10 is not supported — run this with Python 3.11 to 3.13"):
+        venv.check_python((3, 10))
+    assert venv.venv_python().name in ("python", "python.exe")
