@@ -133,6 +133,20 @@ def test_sandbox_limits_processes(tmp_path):
     assert not hostile_processes(), "the sleeping children outlived their sandbox"
 
 
+@needs_sandbox
+def test_round_trip_in_brief(tmp_path):
+    """Lesson 01 graded for real: solved, untouched, and the two cheats nbgrader alone would reward (~1 min)."""
+    write_submissions(tmp_path / "all", "01", malformed=False)
+    (tmp_path / "class").mkdir()
+    for student in ("solved", "untouched", "partial_credit", "always_equal"):
+        shutil.copyfile(tmp_path / "all" / f"{student}.ipynb", tmp_path / "class" / f"{student}.ipynb")
+    outcomes = grade(tmp_path / "class", tmp_path / "build", Limits(cell_timeout_s=60), progress=False, workers=2)
+    most = sum(points for _, points in exercises_of(LESSON))
+    assert totals(tmp_path / "build" / "grades.csv") == {"solved": (most, most), "untouched": (0, most),
+                                                         "partial_credit": (0, most), "always_equal": (0, most)}, outcomes  # fmt: skip
+    assert (tmp_path / "build" / "feedback" / "solved" / f"{LESSON}.html").exists()
+
+
 def test_grading_refuses_without_a_sandbox(tmp_path, monkeypatch):
     monkeypatch.setattr("tools.grade.unavailable", lambda limits: "bubblewrap (bwrap) is not installed — how to fix")
     (tmp_path / "class").mkdir()

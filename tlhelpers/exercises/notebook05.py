@@ -1,0 +1,122 @@
+"""The exercise checkers of notebook 05 · The decision matrix, one per exercise (see :mod:`tlhelpers.exercises`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from tlhelpers.exercises.checks import (
+    CheckerMisuse,
+    CheckResult,
+    _as_number,
+    _close_without_value,
+    _correct,
+    _count,
+    _head_path,
+    _is_number,
+    _not_attempted,
+    _same_shape,
+    _wrong,
+    check_accuracy_near,
+    check_choice,
+    checker,
+    is_unanswered,
+)
+from tlhelpers.state import eval_mode, seeded
+
+
+@checker
+def check_layers_closer(answer: Any, model: nn.Module, moments: dict, name: str | None = "exercise 1") -> CheckResult:
+    """05 · 1: at how many BatchNorm layers the photo stamps are closer to ImageNet than the cartoons."""
+    if is_unanswered(answer):
+        return _not_attempted(name)
+    from tlhelpers import similarity  # lazily: checks stays importable without the similarity stack
+
+    photo, cartoon = (similarity.layer_distances(model, moments[key]) for key in ("photo stamps", "cartoon stamps"))
+    if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
+        return _wrong(f"expected a count of layers (an int), got {type(answer).__name__}", None, name)
+    if not 0 <= answer <= len(photo):
+        return _wrong(f"there are {len(photo)} BatchNorm layers", None, name)
+    expected = sum(photo[layer] < cartoon[layer] for layer in photo)
+    return _close_without_value(int(answer), expected, 0, name, "count the layers where the photos' distance is smaller")
+
+
+def _fashion_means(runs: Sequence[dict]) -> dict[tuple[int, str], float]:
+    from tlhelpers.results import summarize  # lazily, as above
+
+    return {(row["n_per_class"], row["strategy"]): row["mean"] for row in summarize(runs)
+            if row["dataset"] == "fashion_mnist"}  # fmt: skip
+
+
+@checker
+def check_crossover(answer: Any, runs: Sequence[dict], name: str | None = "exercise 2") -> CheckResult:
+    """05 · 2: the fewest images per class from which fine-tuning stays ahead of feature extraction on Fashion-MNIST."""
+    if is_unanswered(answer):
+        return _not_attempted(name)
+    means = _fashion_means(runs)
+    amounts = sorted({n for n, _ in means})
+    if answer not in amounts:
+        return _wrong(f"{answer!r} is not one of the amounts measured", f"one of {amounts}", name)
+    ahead = [means[(n, "fine_tuning")] > means[(n, "features")] for n in amounts]
+    expected = next(n for index, n in enumerate(amounts) if all(ahead[index:]))
+    if answer < expected:
+        return _wrong(f"at some amount from {answer} on, fine-tuning is not ahead", None, name)
+    if answer > expected:
+        return _wrong("fine-tuning is already ahead at every amount from a smaller one on", None, name)
+    return _correct(name)
+
+
+@checker
+def check_farthest_class(answer: Any, model: nn.Module, photos: Any, seed: int, name: str | None = "exercise 3") -> CheckResult:
+    """05 · 3: the photo-stamp class whose similarity score, scored on its own, is the highest (farthest)."""
+    if is_unanswered(answer):
+        return _not_attempted(name)  # before scoring: the scores take seconds
+    from tlhelpers import similarity
+    from tlhelpers.data import keep_classes
+
+    def score(class_name: str) -> float:
+        return similarity.similarity_score(model, keep_classes(photos, [class_name]), seed=seed)
+
+    return check_choice.__wrapped__(answer, photos.classes, max(photos.classes, key=score), name=name,
+                                    hint="a higher score is farther from ImageNet")  # fmt: skip
+
+
+@checker
+def check_paired_margin(paired_margin: Any, runs: Sequence[dict], name: str | None = "exercise 4") -> CheckResult:
+    """05 · 4: ``paired_margin(runs, dataset, n_per_class, a, b)`` → mean over seeds of a's − b's accuracy, in points.
+
+    Checked on the real runs and on a shuffled copy with one of b's seeds missing (pairs only the common seeds).
+    """
+    if is_unanswered(paired_margin):
+        return _not_attempted(name)
+    if not callable(paired_margin):
+        return _wrong(f"expected a function, got {type(paired_margin).__name__}", None, name)
+
+    def expected(rows: Sequence[dict], a: str, b: str) -> float:
+        by_seed = {s: {r["seed"]: r["acc"] for r in rows if r["dataset"] == "fashion_mnist" and r["n_per_class"] == 1000
+                       and r["strategy"] == s} for s in (a, b)}  # fmt: skip
+        seeds = sorted(set(by_seed[a]) & set(by_seed[b]))
+        return 100 * float(np.mean([by_seed[a][seed] - by_seed[b][seed] for seed in seeds]))
+
+    point = [row for row in runs if row["dataset"] == "fashion_mnist" and row["n_per_class"] == 1000]
+    dropped = next(row for row in point if row["strategy"] == "features")
+    shuffled = [row for row in reversed(runs) if row is not dropped]
+    cases = (("the real runs", runs, "fine_tuning", "features"), ("the real runs, a and b swapped", runs, "features",
+             "fine_tuning"), ("runs in another order with one of b's seeds missing", shuffled, "fine_tuning", "features"))
+    for label, rows, a, b in cases:
+        try:
+            margin = paired_margin(rows, "fashion_mnist", 1000, a, b)
+        except Exception as error:  # the answer's own code fails
+            return _wrong(f"on {label} it raised {type(error).__name__}: {error}", None, name)
+        if is_unanswered(margin):
+            return _not_attempted(name)
+        result = _close_without_value(margin, expected(rows, a, b), 1e-6, None, None)
+        if not result:
+            problem = result.message.removeprefix("not quite: ")
+            return _wrong(f"on {label}: {problem}", "pair the runs by seed; points are 100 × accuracy", name)
+    return _correct(name)

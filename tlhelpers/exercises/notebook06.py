@@ -1,0 +1,77 @@
+"""The exercise checkers of notebook 06 · Choosing a pretrained model, one per exercise (see :mod:`tlhelpers.exercises`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from tlhelpers.exercises.checks import (
+    CheckerMisuse,
+    CheckResult,
+    _as_number,
+    _close_without_value,
+    _correct,
+    _count,
+    _head_path,
+    _is_number,
+    _not_attempted,
+    _same_shape,
+    _wrong,
+    check_accuracy_near,
+    check_choice,
+    checker,
+    is_unanswered,
+)
+from tlhelpers.state import eval_mode, seeded
+
+
+@checker
+def check_selection_regret(answer: Any, runs: Sequence[dict], draw: tuple[str, int, int],
+                           name: str | None = "exercise 2") -> CheckResult:  # fmt: skip
+    """06 · 2: accuracy points a linear probe loses in ``draw`` by taking LogME's top candidate instead of the best."""
+    from tlhelpers.selection_results import QUESTIONS, candidates, tau_and_regret
+
+    if is_unanswered(answer):
+        return _not_attempted(name)
+    scored = candidates(runs, draw, QUESTIONS[0])
+    if len(scored) < 2:
+        raise CheckerMisuse(f"check_selection_regret: the runs have no scored candidates for {draw}")
+    expected = tau_and_regret(scored)[1]
+    hint = "the candidate with the highest logme, its acc against the highest acc, in points (× 100)"
+    return _close_without_value(answer, expected, 0.05, name, hint)
+
+
+@checker
+def check_kendall_tau(kendall_tau: Any, name: str | None = "exercise 3") -> CheckResult:
+    """06 · 3: ``kendall_tau(x, y)`` for two lists without ties → (concordant − discordant pairs) / all pairs.
+
+    Checked against hand-made cases and against ``scipy.stats.kendalltau`` on seeded random lists.
+    """
+    from scipy import stats
+
+    if is_unanswered(kendall_tau):
+        return _not_attempted(name)
+    if not callable(kendall_tau):
+        return _wrong(f"expected a function, got {type(kendall_tau).__name__}", None, name)
+    rng = np.random.default_rng(0)
+    cases = [("the same order", [1, 2, 3], [10, 20, 30]), ("the reverse order", [1, 2, 3], [3, 2, 1]),
+             ("one swapped pair of four", [1, 2, 3, 4], [1, 3, 2, 4]), ("two candidates", [0.5, -1.0], [0.2, 0.9])]  # fmt: skip
+    cases += [(f"random lists of {n}", (rng.permutation(n) * 0.1).tolist(), rng.random(n).tolist()) for n in (5, 9, 12)]
+    for label, x, y in cases:
+        try:
+            tau = kendall_tau(x, y)
+        except Exception as error:  # the answer's own code fails
+            return _wrong(f"on {label} it raised {type(error).__name__}: {error}", None, name)
+        if is_unanswered(tau):
+            return _not_attempted(name)
+        result = _close_without_value(tau, float(stats.kendalltau(x, y).statistic), 1e-9, None, None)
+        if not result:
+            problem = result.message.removeprefix("not quite: ")
+            return _wrong(f"on {label}: {problem}", "count the pairs (i < j) whose order agrees in x and y, "
+                          "minus those whose order disagrees, over n(n − 1)/2", name)  # fmt: skip
+    return _correct(name)
