@@ -71,8 +71,9 @@ ATTACKS = {
     "allocates": "hoard = bytearray(10 << 30)  # 10 GB",
     "signals": (
         "import os, signal\n"
+        "mine = {int(tid) for tid in os.listdir('/proc/self/task')}  # its own threads: that would be suicide\n"
         "for pid in range(1, 70_000):\n"
-        "    if pid != os.getpid():\n"
+        "    if pid not in mine:\n"
         "        try:\n"
         "            os.kill(pid, signal.SIGKILL)\n"
         "        except OSError:\n"

@@ -171,7 +171,7 @@ def test_hostile_class(tmp_path):
     processes_before = hostile_processes()
     output = tmp_path / "build"
 
-    limits = Limits(cell_timeout_s=30, timeout_s=300, memory_mb=4096, processes=64)
+    limits = Limits(cell_timeout_s=30, timeout_s=300, processes=64)
     outcomes = {o.student: o for o in grade(submissions, output, limits, progress=False, assignment=LESSON, workers=2)}
 
     most = sum(points for _, points in exercises_of(LESSON))

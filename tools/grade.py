@@ -360,7 +360,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, help="submissions graded side by side (default: one per core)")
     parser.add_argument("--trusted", action="store_true", help="grade without the sandbox (only notebooks you trust)")
     parser.add_argument("--readable", action="append", default=[], help="one more folder the kernels may read")
-    for name, help_text in [("memory_mb", "address space per process in the sandbox, MB"),
+    for name, help_text in [("memory_mb", "memory (RLIMIT_DATA) per process in the sandbox, MB"),
                             ("processes", "processes and threads per sandbox"),
                             ("disk_mb", "private /tmp (and HOME) per sandbox, MB; also the largest file"),
                             ("cell_timeout_s", "seconds per cell"), ("timeout_s", "seconds per submission"),

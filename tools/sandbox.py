@@ -16,7 +16,8 @@ and it gives the shape grading needs: its own mount, PID, network, IPC and UTS n
 - a private /tmp (HOME is /tmp/home) on a size-limited tmpfs, gone when the kernel ends;
 - no network (an empty network namespace), its own PID namespace (it sees and signals nothing else, and
   every process it started is killed when the kernel ends: `--die-with-parent`, PID 1 of the namespace);
-- limits (`prlimit`): address space (memory), processes (RLIMIT_NPROC, counted in the sandbox's own user
+- limits (`prlimit`): memory (RLIMIT_DATA: heap and anonymous mappings, what an allocation takes; not the
+  address space, which torch and its libraries reserve by gigabytes without using it), processes (RLIMIT_NPROC, counted in the sandbox's own user
   namespace), size of any file written, no core dumps. Wall time is the grader's (per cell and per
   submission), output size is :mod:`tools.grade_execute`'s.
 
@@ -53,7 +54,7 @@ INSTALL_HINT = (
 class Limits:
     """What one submission may use. Each has a command-line flag in `python -m tools.grade` (README)."""
 
-    memory_mb: int = 6144  # address space of each process in the sandbox (torch reserves more than it touches)
+    memory_mb: int = 6144  # data and anonymous memory of each process in the sandbox (RLIMIT_DATA)
     processes: int = 256  # processes and threads of the sandbox's user
     disk_mb: int = 1024  # the private /tmp (and so HOME); also the largest file it may write
     cell_timeout_s: int = 120  # per cell (nbgrader interrupts the cell; that exercise gets 0)
@@ -137,7 +138,7 @@ def bwrap_command(sandbox: Sandbox) -> list[str]:
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP", "--",
                  "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all"]  # fmt: skip
-    return [*args, "--", "prlimit", f"--as={limits.memory_mb << 20}", f"--nproc={limits.processes}",
+    return [*args, "--", "prlimit", f"--data={limits.memory_mb << 20}", f"--nproc={limits.processes}",
             f"--fsize={limits.disk_mb << 20}", "--core=0", "--"]  # fmt: skip
 
 
