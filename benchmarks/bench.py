@@ -30,15 +30,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from tlhelpers import sweep
+from tlhelpers.decision_matrix import sweep
 from tlhelpers.assets import atomic_path
 from tlhelpers.data import fashion_mnist, make_loader, per_class_subset, preload, stamps, weights_transform
-from tlhelpers.experiment import SweepPart
+from tlhelpers.decision_matrix.config import SweepPart
 from tlhelpers.features import EpochShuffle, extract_features, feature_model, train_linear_head
 from tlhelpers.machine import machine_info
 from tlhelpers.models import freeze_backbone, get_model, get_weights, replace_head
 from tlhelpers.state import seeded, set_seed
-from tlhelpers.sweep import default_workers, run_jobs, sweep_jobs
+from tlhelpers.decision_matrix.sweep import default_workers, run_jobs, sweep_jobs
 from tlhelpers.train import fit
 from tools.notebook_list import NOTEBOOK_DIR, all_notebooks
 from tools.run_notebooks import execute
@@ -181,11 +181,10 @@ def bench_sweep_engines(cache_dir: Path) -> dict:
     run_jobs(jobs[:1], cache_dir / "warm-up", threads=1, cache_dir=str(cache_dir / "warm-up"), progress=False)  # data
     seconds, rows = {}, {}
     for engine in ("serial", "joblib"):
-        # Both legs start cold, as a fresh `python -m tlhelpers.sweep` does: the warm-up above left the data pool,
+        # Both legs start cold, as a fresh `python -m tlhelpers.decision_matrix.sweep` does: the warm-up above left the data pool,
         # the split and the model in this process's caches, which the serial leg would otherwise get for free
         # while each joblib worker builds its own.
-        for cached in (sweep._pool, sweep._split, sweep._pretrained):
-            cached.cache_clear()
+        sweep.clear_caches()
         start = time.perf_counter()
         rows[engine] = run_jobs(jobs, cache_dir / engine / "jobs", engine=engine, threads=1,
                                 cache_dir=str(cache_dir / engine / "features"), progress=False)  # fmt: skip

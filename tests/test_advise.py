@@ -1,4 +1,4 @@
-"""tlhelpers.advise on tiny generated folders, a tiny BatchNorm model and made-up sweep results."""
+"""tlhelpers.decision_matrix.advise on tiny generated folders, a tiny BatchNorm model and made-up sweep results."""
 
 import json
 import subprocess
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from tlhelpers import assets
-from tlhelpers.advise import advise, choose, main
+from tlhelpers.decision_matrix.advise import advise, choose, main
 from tlhelpers.data import ImageFolderError
 from tests.tiny_models import StridedScoringNet
 
@@ -112,11 +112,11 @@ def test_cli_bad_folder_exits_2_with_one_line(tmp_path, capsys):
     assert captured.out == "" and captured.err.startswith("error: folder ") and captured.err.count("\n") == 1
     folder = make_folder(tmp_path / "mine", {"a": 2, "b": 2})
     assert main([str(folder), "--results", str(tmp_path / "none.json")]) == 2
-    assert "python -m tlhelpers.sweep" in capsys.readouterr().err
+    assert "python -m tlhelpers.decision_matrix.sweep" in capsys.readouterr().err
 
 
 def test_cli_as_a_module_no_traceback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "tlhelpers.advise", str(tmp_path / "missing")],
+    result = subprocess.run([sys.executable, "-m", "tlhelpers.decision_matrix.advise", str(tmp_path / "missing")],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("error: folder") and result.stdout == ""

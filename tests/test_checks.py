@@ -8,7 +8,7 @@ import torch
 import torchvision
 from torch import nn
 
-from tlhelpers.checks import (
+from tlhelpers.exercises.checks import (
     CheckResult,
     check_choice,
     check_close,
@@ -174,7 +174,7 @@ def test_odd_answers_are_wrong_not_errors():
 
 def test_a_misused_checker_raises():
     """A broken exercise must fail the suite, not tell the student "not quite" (02's old check_head call)."""
-    from tlhelpers.checks import CheckerMisuse
+    from tlhelpers.exercises.checks import CheckerMisuse
 
     with pytest.raises(CheckerMisuse, match="one image's"):
         check_head(tiny_model(), 10, input_shape=(1, 3, 64, 64))
@@ -201,7 +201,7 @@ def test_custom_checker_and_result_display():
 
 
 def test_check_claims_prints_each_statement_and_says_whether_all_hold(capsys):
-    from tlhelpers.checks import check_claims
+    from tlhelpers.exercises.checks import check_claims
 
     assert check_claims({"two is more than one": 2 > 1, "pi is about 3": abs(3.14159 - 3) < 0.2}) is True
     assert capsys.readouterr().out == "yes  two is more than one\nyes  pi is about 3\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools.notebook_list import all_notebooks, lessons, solutions
+from tools.notebook_list import all_notebooks, lesson_of, lessons, solution_of, solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,13 +58,13 @@ def test_lesson_structure(path):
     assert tags.count("parameters") == 1, "one cell tagged `parameters` holds every tunable constant"
     checks = [cell for cell in notebook.cells if cell.cell_type == "code" and "checks." in cell.source]
     assert len(checks) >= 3, "at least three exercises, each with a check cell"
-    solution = path.parent / "solutions" / path.name.replace(".ipynb", "_solutions.ipynb")
+    solution = solution_of(path)
     assert solution.exists(), f"missing {solution.name}"
 
 
 def test_every_solution_belongs_to_a_lesson():
     names = {p.name for p in lessons()}
-    assert all(p.name.replace("_solutions", "") in names for p in solutions())
+    assert all(lesson_of(p).name in names for p in solutions())
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)

@@ -1,4 +1,4 @@
-"""tlhelpers.results: summaries over seeds, verdicts, curves, the table, and a rerun compared with a reference."""
+"""tlhelpers.decision_matrix.results: summaries over seeds, verdicts, curves, the table, and a rerun compared with a reference."""
 
 import math
 import sys
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from tests.fake_results import fake_rows
-from tlhelpers.experiment import QUADRANTS, STRATEGIES
-from tlhelpers.results import (
+from tlhelpers.decision_matrix.config import QUADRANTS, STRATEGIES
+from tlhelpers.decision_matrix.results import (
     claim_outcome,
     claims_table,
     compare_runs,
@@ -109,6 +109,6 @@ def test_compare_runs_checks_each_point_against_the_committed_spread():
 def test_reading_results_does_not_import_the_training_stack():
     import subprocess
 
-    code = "import sys, tlhelpers.results, tlhelpers.experiment; print(sorted(m for m in ('torch', 'tlhelpers.train', 'tlhelpers.sweep') if m in sys.modules))"
+    code = "import sys, tlhelpers.decision_matrix.results, tlhelpers.decision_matrix.config; print(sorted(m for m in ('torch', 'tlhelpers.train', 'tlhelpers.decision_matrix.sweep') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

@@ -8,9 +8,9 @@ from torch.utils.data import TensorDataset
 
 from tlhelpers import assets
 from tlhelpers.assets import EFFICIENTNET_LITE0, MOBILENET_V2
-from tlhelpers.experiment import SELECTION_SWEEP
+from tlhelpers.decision_matrix.config import SELECTION_SWEEP
 from tlhelpers.selection import Candidate, rank_candidates, score_layer
-from tlhelpers.sweep import Job, sweep_jobs
+from tlhelpers.decision_matrix.sweep import Job, sweep_jobs
 from tests.test_advise import make_folder
 from tests.test_selection_results import draw_rows
 from tests.tiny_models import TinyBatchNormCNN
@@ -65,7 +65,7 @@ def test_scored_jobs_keep_the_ids_of_unscored_ones():
 
 @pytest.mark.skipif(not (MOBILENET_V2.path.is_file() and EFFICIENTNET_LITE0.path.is_file()), reason="run `make data`")
 def test_advisor_ranks_backbones_and_layers(tmp_path, capsys):
-    from tlhelpers.advise import main
+    from tlhelpers.decision_matrix.advise import main
 
     folder = make_folder(tmp_path / "mine", {"a": 3, "b": 3}, size=(64, 64))
     selection = tmp_path / "selection.json"
@@ -82,7 +82,7 @@ def test_advisor_ranks_backbones_and_layers(tmp_path, capsys):
 
 @pytest.mark.skipif(not (EFFICIENTNET_LITE0.path.is_file() and (assets.stamps_path() / assets.STAMPS_INDEX).is_file()), reason="run `make data`")
 def test_a_scored_job_of_the_second_backbone_stores_its_scores(tmp_path):
-    from tlhelpers.sweep import run_job
+    from tlhelpers.decision_matrix.sweep import run_job
 
     last = run_job(Job("photos", 1, 0, "features", model="efficientnet_lite0", early_block="blocks.5.0", scores=True),
                    cache_dir=str(tmp_path), threads=1)  # fmt: skip

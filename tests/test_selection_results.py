@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tlhelpers.selection_results import QUESTIONS, candidates, selection_report, selection_table, tau_and_regret
+from tlhelpers.decision_matrix.selection_results import QUESTIONS, candidates, selection_report, selection_table, tau_and_regret
 
 
 def row(dataset, n, seed, strategy, acc, model=None, **scores):
@@ -49,6 +49,6 @@ def test_selection_table_reads_each_question_per_draw():
 
 
 def test_reading_results_imports_no_torch():
-    code = "import sys, tlhelpers.selection_results, tlhelpers.results; assert 'torch' not in sys.modules, 'torch imported'"
+    code = "import sys, tlhelpers.decision_matrix.selection_results, tlhelpers.decision_matrix.results; assert 'torch' not in sys.modules, 'torch imported'"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

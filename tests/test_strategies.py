@@ -1,12 +1,12 @@
-"""tlhelpers.strategies (and the budget rule of tlhelpers.experiment): metrics and one tiny run of every strategy."""
+"""tlhelpers.decision_matrix.strategies (and the budget rule of tlhelpers.decision_matrix.config): metrics and one tiny run of every strategy."""
 
 import pytest
 import torch
 
 from tlhelpers.data import PreloadedDataset
-from tlhelpers.experiment import RECIPE_VARIANTS, STRATEGIES, Budget
+from tlhelpers.decision_matrix.config import RECIPE_VARIANTS, STRATEGIES, Budget
 from tlhelpers.models import get_model
-from tlhelpers.strategies import balanced_accuracy, run_strategy
+from tlhelpers.decision_matrix.strategies import balanced_accuracy, run_strategy
 
 
 def test_budget_gives_every_strategy_the_same_steps():
@@ -45,7 +45,7 @@ def test_every_strategy_runs_on_a_tiny_problem(strategy, tmp_path):
 
 
 def test_the_recipe_variants_change_one_choice_each(tmp_path, monkeypatch):
-    from tlhelpers import strategies
+    from tlhelpers.decision_matrix import strategies
 
     calls = {}
 

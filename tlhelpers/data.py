@@ -22,17 +22,23 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import DataLoader, Dataset, TensorDataset
-from torchvision.models import WeightsEnum, get_weight
+from torchvision.models import MobileNet_V2_Weights, WeightsEnum, get_weight
 from torchvision.transforms import v2
 from tqdm.auto import tqdm
 
 from tlhelpers import assets
+
+# ImageNet's per-channel mean and std, as the course's weights' own preprocessing states them (the one copy:
+# plots un-normalise with them, notebook 06 measures EfficientNet-Lite0 against them).
+_IMAGENET_NORMALIZATION = MobileNet_V2_Weights.IMAGENET1K_V1.transforms()
+IMAGENET_MEAN: tuple[float, ...] = tuple(_IMAGENET_NORMALIZATION.mean)
+IMAGENET_STD: tuple[float, ...] = tuple(_IMAGENET_NORMALIZATION.std)
 
 FASHION_MNIST_VAL_FRACTION = 1 / 6  # 1,000 of each class's 6,000 training images: 10,000 in all
 FASHION_MNIST_SPLIT_SEED = 0
@@ -166,8 +172,13 @@ def ranked_per_class(keys: Sequence[str], targets: Sequence[int], num_classes: i
     ranked: list[list[int]] = [[] for _ in range(num_classes)]
     for index, target in enumerate(targets):
         ranked[target].append(index)
-    return [sorted(indices, key=lambda i: hashlib.sha256(f"{seed}:{keys[i]}".encode()).digest())
-            for indices in ranked]  # fmt: skip
+    return [[indices[i] for i in seeded_order([keys[j] for j in indices], seed)] for indices in ranked]
+
+
+def seeded_order(keys: Sequence[Any], seed: int) -> list[int]:
+    """The positions of ``keys`` ordered by the sha256 of ``f"{seed}:{key}"``: a shuffle that is the same on
+    every machine and with every library version, and whose first n are nested as n grows."""
+    return sorted(range(len(keys)), key=lambda i: hashlib.sha256(f"{seed}:{keys[i]}".encode()).digest())
 
 
 def per_class_subset(
@@ -276,8 +287,9 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def read_image(path: str | os.PathLike, max_pixels: int | None = None, draft_size: int | None = None) -> Image.Image:
-    """Open an image file as 8-bit RGB, upright (EXIF rotation applied), see :func:`to_rgb`.
+def read_image(path: str | os.PathLike | BinaryIO, max_pixels: int | None = None, draft_size: int | None = None) -> Image.Image:
+    """Open an image file (a path or an open binary file) as 8-bit RGB, upright (EXIF rotation applied), see
+    :func:`to_rgb` — the one way the course reads an image: datasets, folders and the widgets' uploads.
 
     Raises ``PIL.Image.DecompressionBombError`` for images of more than ``max_pixels`` pixels
     (default: Pillow's ``Image.MAX_IMAGE_PIXELS``). ``draft_size`` lets JPEG decode at a reduced

@@ -205,10 +205,15 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
     """Put a new, freshly initialised head with ``num_classes`` outputs in place of the old one.
 
     Only the final layer is swapped, so dropout and pooling around it stay. The new layer
-    has the old one's kind, input size, bias, device and dtype. Returns the new head.
+    has the old one's kind, input size, bias, device and dtype. A timm model is asked through
+    its own protocol, ``reset_classifier``. Returns the new head.
     """
     head = find_head(model)
     old = head.module
+    if callable(getattr(model, "reset_classifier", None)) and callable(getattr(model, "get_classifier", None)):
+        model.reset_classifier(num_classes)
+        new = model.get_classifier().to(device=old.weight.device, dtype=old.weight.dtype)
+        return new
     if head.kind == "linear":
         new = nn.Linear(head.in_features, num_classes, bias=old.bias is not None)
     else:

@@ -26,13 +26,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
 from PIL import Image
-from torchvision.models import MobileNet_V2_Weights
 
+from tlhelpers.data import IMAGENET_MEAN, IMAGENET_STD, to_rgb
 from tlhelpers.models import ModelZooRow, model_zoo_table, pareto_front
 
-# ImageNet's per-channel mean and std, as the course's weights' own preprocessing states them.
-_NORMALIZE = MobileNet_V2_Weights.IMAGENET1K_V1.transforms()
-IMAGENET_MEAN, IMAGENET_STD = tuple(_NORMALIZE.mean), tuple(_NORMALIZE.std)
 
 Stats = Sequence[float] | None
 
@@ -56,7 +53,7 @@ def _to_numpy(values: Any) -> np.ndarray:
 def to_display_image(image: Any, mean: Stats = IMAGENET_MEAN, std: Stats = IMAGENET_STD) -> np.ndarray:
     """An H×W×3 (or H×W grey) array that ``imshow`` shows as the picture looked before preprocessing."""
     if isinstance(image, Image.Image):
-        return np.asarray(image.convert("RGB") if image.mode not in ("RGB", "L") else image)
+        return np.asarray(image if image.mode in ("RGB", "L") else to_rgb(image))
     if isinstance(image, torch.Tensor):
         tensor = image.detach().cpu()
         if tensor.ndim != 3:
@@ -549,7 +546,7 @@ def plot_scores_vs_accuracy(
 
     One panel per dataset and amount, one colour per candidate, one dot per seed's draw;
     accuracies are fractions, drawn in points. With both axes relative to each draw's mean
-    (:func:`tlhelpers.selection_results.score_accuracy_points`), a score that ranks well puts
+    (:func:`tlhelpers.decision_matrix.selection_results.score_accuracy_points`), a score that ranks well puts
     the dots in the lower-left and upper-right quadrants.
     """
     names = list(dict.fromkeys(candidate for panel in panels.values() for candidate in panel))

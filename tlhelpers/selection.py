@@ -4,7 +4,7 @@
 for feature extraction) and scores them with :mod:`tlhelpers.transferability`: LogME and the
 H-score from the features, LEEP from the ImageNet head's softmax (last layer only — an earlier
 block has no head). :func:`rank_candidates` does it for every (model, layer) asked for and sorts
-them by one score. Notebook 06 and ``python -m tlhelpers.advise DIR --models …`` use it; the
+them by one score. Notebook 06 and ``python -m tlhelpers.decision_matrix.advise DIR --models …`` use it; the
 sweep's model-selection runs (``Job(scores=True)``) score through it too, so the measured rank
 correlations in ``notebooks/results/model_selection.json`` are about exactly these numbers.
 

@@ -31,7 +31,6 @@ is then a sum over rows, so spreads over many random subsets cost nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -42,6 +41,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from tlhelpers.capture import capture_activations
+from tlhelpers.data import seeded_order
 from tlhelpers.models import known_head_path
 from tlhelpers.state import eval_mode
 from tlhelpers.train import model_device
@@ -194,8 +194,7 @@ def _one_layer(model: nn.Module, moments: ActivationMoments, layer: str | None) 
 
 def seeded_choice(num_items: int, size: int, seed: int) -> list[int]:
     """``size`` distinct indices out of ``num_items``, the same for the same seed on every machine."""
-    order = sorted(range(num_items), key=lambda i: hashlib.sha256(f"{seed}:{i}".encode()).digest())
-    return sorted(order[:size])
+    return sorted(seeded_order(range(num_items), seed)[:size])
 
 
 def score_spread(

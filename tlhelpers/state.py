@@ -3,6 +3,8 @@
 * :func:`set_seed` — seed Python, NumPy and torch once, at the top of a notebook;
 * :func:`seeded` — a block with its own seed (initial weights, dropout) that leaves the
   global random state as it found it, so one run's randomness never leaks into the next;
+* :func:`random_state_kept` — a block that may draw from every generator (Python, NumPy,
+  torch) without the code after it noticing: an exercise check runs inside one;
 * :func:`eval_mode` — a block in eval mode (dropout off, BatchNorm using its stored
   statistics); the model's previous mode comes back afterwards, even after an exception.
 """
@@ -48,6 +50,22 @@ def seeded(seed: int) -> Iterator[None]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         yield
+
+
+@contextlib.contextmanager
+def random_state_kept() -> Iterator[None]:
+    """Run the block, then put Python's, NumPy's and torch's global generators back as they were.
+
+    Unlike :func:`seeded` the block's own draws are not fixed: it is for code the caller does not
+    control (an exercise's answer run by its checker) that must leave the caller's stream alone.
+    """
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
 
 
 @contextlib.contextmanager

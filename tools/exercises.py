@@ -23,30 +23,37 @@ import tempfile
 from pathlib import Path
 
 import nbformat
+from traitlets.config import Config
 
 from tlhelpers.assets import atomic_path
 from tools.navigation import nav_text, with_navigation
-from tools.notebook_list import NOTEBOOK_DIR, solutions
+from tools.notebook_list import NOTEBOOK_DIR, lesson_name, solution_of, solutions
 
 # The stub is the line before the solution region ("answer = ...  # your code here"), so nbgrader puts
 # nothing in the region's place; training cells need more than nbgrader's default 30 s per cell.
 CELL_TIMEOUT_S = 120
 
 
-def nbgrader_config(cell_timeout: int = CELL_TIMEOUT_S) -> str:
-    """The course's nbgrader settings, written as nbgrader_config.py into a course directory."""
-    return (
-        "c = get_config()\n"
-        'c.ClearSolutions.code_stub = {"python": ""}\n'
-        f"c.Execute.timeout = {int(cell_timeout)}\n"
-        'c.Execute.kernel_name = "python3"\n'
-        "c.Execute.extra_arguments = ['--HistoryManager.hist_file=:memory:']\n"
-    )
+def nbgrader_config(cell_timeout: int = CELL_TIMEOUT_S) -> Config:
+    """The course's nbgrader settings, as traitlets configuration."""
+    config = Config()
+    config.ClearSolutions.code_stub = {"python": ""}
+    config.Execute.timeout = int(cell_timeout)
+    config.Execute.kernel_name = "python3"
+    config.Execute.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+    return config
+
+
+def config_file_text(config: Config) -> str:
+    """``config`` as an nbgrader_config.py (``c = get_config()`` first, so that more lines can be appended)."""
+    lines = ["c = get_config()  # noqa: F821 — given by traitlets' config loader"]
+    lines += [f"c.{section}.{name} = {value!r}" for section, values in config.items() for name, value in values.items()]
+    return "\n".join(lines) + "\n"
 
 
 def assignment_name(instructor: Path) -> str:
     """notebooks/solutions/02_x_solutions.ipynb → "02_x" (the student notebook's name and the assignment's)."""
-    return instructor.stem.removesuffix("_solutions")
+    return lesson_name(instructor)
 
 
 def student_path(instructor: Path) -> Path:
@@ -54,7 +61,7 @@ def student_path(instructor: Path) -> Path:
 
 
 def instructor_path(assignment: str) -> Path:
-    return NOTEBOOK_DIR / "solutions" / f"{assignment}_solutions.ipynb"
+    return solution_of(assignment)
 
 
 def nbgrader_environment(course: Path) -> dict[str, str]:
@@ -71,7 +78,7 @@ def nbgrader(course: Path, *arguments: str, timeout: float | None = None) -> sub
 
 def make_course(course: Path, instructors: list[Path], cell_timeout: int = CELL_TIMEOUT_S) -> None:
     """An nbgrader course directory: config, source/<assignment>/<assignment>.ipynb, released by generate_assignment."""
-    (course / "nbgrader_config.py").write_text(nbgrader_config(cell_timeout), encoding="utf-8")
+    (course / "nbgrader_config.py").write_text(config_file_text(nbgrader_config(cell_timeout)), encoding="utf-8")
     for instructor in instructors:
         name = assignment_name(instructor)
         (course / "source" / name).mkdir(parents=True, exist_ok=True)

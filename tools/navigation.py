@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 from tlhelpers.assets import atomic_path
-from tools.notebook_list import NOTEBOOK_DIR, lessons, solutions
+from tools.notebook_list import NOTEBOOK_DIR, lesson_of, lessons, solution_of, solutions
 
 NAV_TAG = "navigation"
 CONTENTS_TAG = "contents"
@@ -37,7 +37,7 @@ def link(target: Path, start: Path) -> str:
 def nav_text(path: Path) -> str:
     index = NOTEBOOK_DIR / "index.ipynb"
     if path.parent.name == "solutions":
-        lesson = NOTEBOOK_DIR / path.name.replace("_solutions", "")
+        lesson = lesson_of(path)
         return f"< {link(lesson, path)} | {link(index, path)} >"
     order = lessons()
     position = order.index(path)
@@ -49,7 +49,7 @@ def nav_text(path: Path) -> str:
 def contents_text() -> str:
     lines = ["## Contents", ""]
     for lesson in lessons():
-        solution = NOTEBOOK_DIR / "solutions" / lesson.name.replace(".ipynb", "_solutions.ipynb")
+        solution = solution_of(lesson)
         extra = f" — [solutions](solutions/{solution.name})" if solution.exists() else ""
         lines.append(f"1. [{title(lesson)}]({lesson.name}){extra}")
     return "\n".join(lines)
@@ -85,7 +85,7 @@ README_START, README_END = "<!-- notebooks:start -->", "<!-- notebooks:end -->"
 def readme_list() -> str:
     lines = []
     for lesson in lessons():
-        solution = Path("notebooks/solutions") / lesson.name.replace(".ipynb", "_solutions.ipynb")
+        solution = Path("notebooks/solutions") / solution_of(lesson).name
         lines.append(f"1. [{title(lesson)}](notebooks/{lesson.name}) — [solutions]({solution.as_posix()})")
     return "\n".join(lines)
 

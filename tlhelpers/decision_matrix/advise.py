@@ -1,17 +1,17 @@
 """Where does my dataset fall? A strategy for your own images, read off the measured decision matrix.
 
     # a folder laid out as path/to/images/<class>/<image>.jpg, and the committed sweep's results
-    python -m tlhelpers.advise path/to/images --results notebooks/results/decision_matrix.json
+    python -m tlhelpers.decision_matrix.advise path/to/images --results notebooks/results/decision_matrix.json
 
 :func:`advise` reads the folder with :func:`tlhelpers.data.image_folder` (unusable files are
 skipped and counted), counts the images per class, scores the folder's similarity to
 ImageNet (:mod:`tlhelpers.similarity`, on :data:`~tlhelpers.similarity.SCORE_IMAGES`
 images, as the references were) and places it among the reference datasets of the
-sweep (:mod:`tlhelpers.sweep`, read with :mod:`tlhelpers.results`). The advice is what *won the measurement* at the
+sweep (:mod:`tlhelpers.decision_matrix.sweep`, read with :mod:`tlhelpers.decision_matrix.results`). The advice is what *won the measurement* at the
 nearest measured point: the reference dataset with the closest score among those measured
 at your number of images per class, at the nearest amount (on a log scale); when the
 reference nearest in similarity was not measured that far, the report says so. When the
-winner's margin is a tie under :class:`tlhelpers.results.Verdict`'s rule (its 95 % interval
+winner's margin is a tie under :class:`tlhelpers.decision_matrix.results.Verdict`'s rule (its 95 % interval
 over seeds includes 0), the cheaper of the two is advised. The folder's image sizes are
 reported, with a warning when they are much smaller than the size the score is taken at.
 
@@ -22,9 +22,9 @@ Which backbone, and which layer? ``--models`` ranks every backbone × layer (the
 the earlier block the course measured) by a transferability score of your labelled images
 (:func:`rank_backbones`, :mod:`tlhelpers.selection`) — the score whose ranking agreed best with
 measured accuracy in the course's own measurement (``notebooks/results/model_selection.json``,
-:mod:`tlhelpers.selection_results`), printed with that agreement (Kendall's τ):
+:mod:`tlhelpers.decision_matrix.selection_results`), printed with that agreement (Kendall's τ):
 
-    python -m tlhelpers.advise path/to/images --models mobilenet_v2,efficientnet_lite0
+    python -m tlhelpers.decision_matrix.advise path/to/images --models mobilenet_v2,efficientnet_lite0
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ from torch import nn
 
 from tlhelpers.assets import AssetError
 from tlhelpers.data import ImageFolderError, count_per_class, image_folder, per_class_subset, weights_transform
-from tlhelpers.experiment import BACKBONES, DATASETS, IMAGE_SIZES, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
+from tlhelpers.decision_matrix.config import BACKBONES, DATASETS, IMAGE_SIZES, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
 from tlhelpers.models import get_model, get_weights
-from tlhelpers.results import Verdict, load_results, summarize, verdict
+from tlhelpers.decision_matrix.results import Verdict, load_results, summarize, verdict
 from tlhelpers.selection import SCORES, rank_candidates
-from tlhelpers.selection_results import QUESTIONS, selection_table
+from tlhelpers.decision_matrix.selection_results import QUESTIONS, selection_table
 from tlhelpers.similarity import SCORE_IMAGES, similarity_score
 
 SCORE_SIZE_PX = 224  # the weights' own crop size, at which the similarity score is taken
@@ -67,7 +67,7 @@ class Advice:
     images_per_class: int  # the median count over classes
     reference: str  # the reference dataset the advice is read from
     measured_n: int  # its measured amount nearest to images_per_class
-    strategy: str  # a key of tlhelpers.experiment.STRATEGIES
+    strategy: str  # a key of tlhelpers.decision_matrix.config.STRATEGIES
     reason: str  # one line
     verdict: Verdict
     sizes: list[tuple[int, int]] = field(default_factory=list)  # (width, height) of every image, as stored
@@ -140,7 +140,7 @@ def choose(results: dict, score: float, images_per_class: int) -> tuple[str, int
     amounts = {name: sorted({row["n_per_class"] for row in summary if row["dataset"] == name}) for name in references}
     amounts = {name: values for name, values in amounts.items() if values}
     if not amounts:
-        raise ValueError("the results file has no runs of its reference datasets — run `python -m tlhelpers.sweep`")
+        raise ValueError("the results file has no runs of its reference datasets — run `python -m tlhelpers.decision_matrix.sweep`")
     # The reference nearest in similarity — if it was measured up to (about) this many images per class;
     # otherwise the nearest in similarity among those that were, and the reason says so.
     nearest = min(amounts, key=lambda name: abs(references[name] - score))
@@ -246,7 +246,7 @@ def rank_backbones(root: str | Path, models: Sequence[str], selection: dict | st
     """Rank each of ``models`` at its last layer and at its measured earlier block on the folder ``root``.
 
     The score is the one with the highest measured τ among those that rank layers too
-    (:data:`tlhelpers.selection_results.QUESTIONS`, read from the ``selection`` results).
+    (:data:`tlhelpers.decision_matrix.selection_results.QUESTIONS`, read from the ``selection`` results).
     """
     selection = selection if isinstance(selection, dict) else load_results(selection)
     layered = [q for q in QUESTIONS if len(q.layers) > 1]
@@ -274,7 +274,7 @@ def rank_backbones(root: str | Path, models: Sequence[str], selection: dict | st
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", help="folder laid out as PATH/<class_name>/<image>")
-    parser.add_argument("--results", type=Path, default=None, help="results of `python -m tlhelpers.sweep` (the course's: notebooks/results/decision_matrix.json)")
+    parser.add_argument("--results", type=Path, default=None, help="results of `python -m tlhelpers.decision_matrix.sweep` (the course's: notebooks/results/decision_matrix.json)")
     parser.add_argument("--images", type=int, default=SCORE_IMAGES, help="images to score (default: %(default)s)")
     parser.add_argument("--models", default=None,
                         help="also rank these backbones × layers for your labels, comma-separated "

@@ -2,7 +2,7 @@
 
 The lecture's rule of thumb crosses two questions — is the data similar to ImageNet, and is
 there enough of it? — and names a strategy for each of the four answers. The sweep
-(:mod:`tlhelpers.sweep`) measures it on the course's offline data:
+(:mod:`tlhelpers.decision_matrix.sweep`) measures it on the course's offline data:
 
 * similarity: the photo stamps (ImageNet-like photographs), the cartoon stamps (the same
   kinds of things, drawn) and Fashion-MNIST (28-px greyscale clothes, unlike ImageNet);
@@ -30,7 +30,7 @@ The cartoon set is tiny (26 images; flower 1, vegetable 0): it enters honestly, 
 three-class problem (bird, fruit, mammal) with at most 3 training images per class, the
 rest held out; and as an evaluation domain for models trained on photos (``cartoon_acc``).
 
-This module is plain data — no torch — so that reading results (:mod:`tlhelpers.results`)
+This module is plain data — no torch — so that reading results (:mod:`tlhelpers.decision_matrix.results`)
 never imports the training stack.
 """
 

@@ -1,6 +1,6 @@
 """The decision matrix's data: for each dataset, where training images are drawn from and what is held out.
 
-:func:`load_pool` prepares one dataset of :data:`tlhelpers.experiment.DATASETS` at its
+:func:`load_pool` prepares one dataset of :data:`tlhelpers.decision_matrix.config.DATASETS` at its
 sweep image size; :func:`draw_split` draws one run's training images (``n_per_class`` of
 each class, picked by the seed) and returns them preloaded with the held-out sets.
 """
@@ -20,7 +20,7 @@ from tlhelpers.data import (
     subset,
     weights_transform,
 )
-from tlhelpers.experiment import (
+from tlhelpers.decision_matrix.config import (
     CARTOON_CLASSES,
     DATASETS,
     FASHION_MNIST_EVAL_PER_CLASS,

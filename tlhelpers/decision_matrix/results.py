@@ -1,13 +1,13 @@
 """Reading the decision-matrix results: summaries over seeds, verdicts, learning curves, reruns compared.
 
-The sweep (:mod:`tlhelpers.sweep`) writes one JSON file: ``about`` (how it was produced),
+The sweep (:mod:`tlhelpers.decision_matrix.sweep`) writes one JSON file: ``about`` (how it was produced),
 ``similarity`` (each dataset's similarity score) and ``runs`` (one row per dataset, images
 per class, seed and strategy, with its balanced accuracy and seconds). Everything here
 works on those rows and imports no torch, so the notebook, the advisor and a quick look at
 a results file stay light.
 
-    python -m tlhelpers.results notebooks/results/decision_matrix.json                  # the table
-    python -m tlhelpers.results build/again.json --compare notebooks/results/decision_matrix.json
+    python -m tlhelpers.decision_matrix.results notebooks/results/decision_matrix.json                  # the table
+    python -m tlhelpers.decision_matrix.results build/again.json --compare notebooks/results/decision_matrix.json
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from tlhelpers.experiment import DATASETS, QUADRANTS, RECIPE_VARIANTS, RULES, SHORT_NAMES, STRATEGIES
+from tlhelpers.decision_matrix.config import DATASETS, QUADRANTS, RECIPE_VARIANTS, RULES, SHORT_NAMES, STRATEGIES
 
 
 def load_results(path: str | Path) -> dict:
-    """A results file written by :mod:`tlhelpers.sweep`, as a dict (``about``, ``similarity``, ``runs``)."""
+    """A results file written by :mod:`tlhelpers.decision_matrix.sweep`, as a dict (``about``, ``similarity``, ``runs``)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found — run `python -m tlhelpers.sweep --output {path}` to produce it")
+        raise FileNotFoundError(f"{path} not found — run `python -m tlhelpers.decision_matrix.sweep --output {path}` to produce it")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -67,13 +67,22 @@ def point_rows(rows: Sequence[dict], dataset: str, n_per_class: int) -> dict[str
 CONFIDENCE = 0.95  # of the interval on a paired margin
 
 
-def paired_interval(differences: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The t-interval of the mean of paired differences (sample std, ddof=1); infinite with fewer than 2."""
-    values = np.asarray(differences, dtype=float)
+def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """Student's t-interval of the mean of ``values`` (sample std, ddof=1); infinite with fewer than 2.
+
+    Written out as the notebooks state it (mean ± t × std / √n); tests/test_results.py holds it equal to
+    SciPy's ``stats.ttest_1samp(values, 0).confidence_interval(confidence)``.
+    """
+    values = np.asarray(values, dtype=float)
     if len(values) < 2:
         return (-math.inf, math.inf)
     half = stats.t.ppf(0.5 + confidence / 2, len(values) - 1) * values.std(ddof=1) / math.sqrt(len(values))
     return (float(values.mean() - half), float(values.mean() + half))
+
+
+def paired_interval(differences: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The t-interval of the mean of paired differences (one per seed): :func:`mean_interval` of them."""
+    return mean_interval(differences, confidence)
 
 
 @dataclass
@@ -136,7 +145,7 @@ def verdict(rows: Sequence[dict], dataset: str, n_per_class: int, among: Sequenc
                    len(differences), paired_interval(differences), means)  # fmt: skip
 
 
-def claim_outcome(rows: Sequence[dict], dataset: str, n_per_class: int, picks: Sequence[str]) -> tuple[str, Verdict]:
+def rule_outcome(rows: Sequence[dict], dataset: str, n_per_class: int, picks: Sequence[str]) -> tuple[str, Verdict]:
     """Did a rule that recommends ``picks`` hold at this point? ("held" | "tie" | "failed", the deciding verdict).
 
     *held*: a pick won clearly. *tie*: a pick won, but not clearly; or it lost within the interval.
@@ -148,6 +157,9 @@ def claim_outcome(rows: Sequence[dict], dataset: str, n_per_class: int, picks: S
     pick = max(picks, key=lambda strategy: best.means.get(strategy, -math.inf))
     duel = verdict(rows, dataset, n_per_class, among=(best.winner, pick))
     return ("failed" if duel.clear else "tie"), duel
+
+
+claim_outcome = rule_outcome  # the names the committed notebooks call
 
 
 def learning_curves(rows: Sequence[dict], key: str = "acc") -> dict[str, dict[str, tuple[list, list, list]]]:
@@ -170,7 +182,7 @@ def quadrant_verdicts(rows: Sequence[dict]) -> dict[tuple[str, str], Verdict]:
     return {quadrant: verdict(rows, dataset, n) for quadrant, (dataset, n) in QUADRANTS.items()}
 
 
-def claims_table(rows: Sequence[dict]) -> str:
+def rules_table(rows: Sequence[dict]) -> str:
     """Each quadrant: its point, the winner with its margin and the rule's word, and each source's claim held or not."""
     lines = [f"{'quadrant':20} {'point':24} {'measured winner':34} {'margin over runner-up':34} "
              + " ".join(f"{name + ' claim':>30}" for name in RULES)]  # fmt: skip
@@ -178,11 +190,14 @@ def claims_table(rows: Sequence[dict]) -> str:
         found = verdict(rows, dataset, n)
         cells = []
         for rule in RULES.values():
-            outcome, _ = claim_outcome(rows, dataset, n, rule[quadrant])
+            outcome, _ = rule_outcome(rows, dataset, n, rule[quadrant])
             cells.append(f"{' / '.join(SHORT_NAMES[s] for s in rule[quadrant])}: {outcome}")
         lines.append(f"{', '.join(quadrant):20} {DATASETS[dataset] + f', {n}/class':24} {STRATEGIES[found.winner]:34} "
                      f"{found.margin_text() + ': ' + found.outcome:34} " + " ".join(f"{c:>30}" for c in cells))  # fmt: skip
     return "\n".join(lines)
+
+
+claims_table = rules_table
 
 
 def results_table(rows: Sequence[dict], key: str = "acc") -> str:
@@ -247,7 +262,7 @@ def comparison_report(compared: Sequence[dict]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", type=Path, help="a results file of `python -m tlhelpers.sweep`")
+    parser.add_argument("results", type=Path, help="a results file of `python -m tlhelpers.decision_matrix.sweep`")
     parser.add_argument("--compare", type=Path, metavar="REFERENCE", default=None,
                         help="compare RESULTS point by point with the REFERENCE file (exit 1 if a point "
                              "falls outside the reference's spread)")  # fmt: skip

@@ -1,6 +1,6 @@
 """Reading the model-selection results: did the transferability scores rank the candidates as training did?
 
-The sweep's model-selection part (``python -m tlhelpers.sweep --selection``, ``make selection``)
+The sweep's model-selection part (``python -m tlhelpers.decision_matrix.sweep --selection``, ``make selection``)
 writes ``notebooks/results/model_selection.json``: for each dataset, images per class and seed
 (a *draw*: the same training images for every candidate), each backbone's linear probe on its
 last layer and on an earlier block — rows that carry the scores of their training features
@@ -10,9 +10,9 @@ A *question* (:data:`QUESTIONS`) says which candidates a score has to order and 
 measured accuracy. In each draw, Kendall's τ between the score and the accuracy over the
 candidates (``scipy.stats.kendalltau``, τ-b: 1 = same order, −1 = reversed; with two candidates
 it is ±1: right or wrong), and the *regret*: accuracy points lost by taking the top-scored
-candidate instead of the best one. Like :mod:`tlhelpers.results`, no torch here.
+candidate instead of the best one. Like :mod:`tlhelpers.decision_matrix.results`, no torch here.
 
-    python -m tlhelpers.selection_results notebooks/results/model_selection.json
+    python -m tlhelpers.decision_matrix.selection_results notebooks/results/model_selection.json
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
-from tlhelpers.experiment import DATASETS, MODEL_NAME
-from tlhelpers.results import load_results, paired_interval
+from tlhelpers.decision_matrix.config import DATASETS, MODEL_NAME
+from tlhelpers.decision_matrix.results import load_results, mean_interval
 
 LAYERS = {"features": "last layer", "early_features": "earlier block"}
 
@@ -131,7 +131,7 @@ def selection_table(rows: Sequence[dict], questions: Sequence[Question] = QUESTI
             table.append({
                 "question": question.label, "dataset": point[0], "n_per_class": point[1], "draws": len(values),
                 "tau": float(np.mean(taus)), "tau_min": min(taus), "tau_max": max(taus),
-                "tau_interval": paired_interval(taus), "regret": float(np.mean([r for _, r in values])),
+                "tau_interval": mean_interval(taus), "regret": float(np.mean([r for _, r in values])),
                 "right": sum(r == 0 for _, r in values),
             })  # fmt: skip
     return table
@@ -157,7 +157,7 @@ def selection_report(rows: Sequence[dict]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", type=Path, help="the results of `python -m tlhelpers.sweep --selection`")
+    parser.add_argument("results", type=Path, help="the results of `python -m tlhelpers.decision_matrix.sweep --selection`")
     args = parser.parse_args(argv)
     try:
         print(selection_report(load_results(args.results)["runs"]))

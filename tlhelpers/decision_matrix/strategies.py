@@ -1,4 +1,4 @@
-"""The four strategies of the decision matrix, each trained under the same :class:`~tlhelpers.experiment.Budget`.
+"""The four strategies of the decision matrix, each trained under the same :class:`~tlhelpers.decision_matrix.config.Budget`.
 
 :func:`run_strategy` trains one strategy on one set of training images and measures it:
 
@@ -9,7 +9,7 @@
   one recipe, :func:`tlhelpers.train.fine_tune` (every weight trains, BatchNorm statistics
   kept, head and backbone with their own learning rates) — the recipe notebook 04 teaches;
 * ``scratch``: the same architecture from random weights;
-* the :data:`~tlhelpers.experiment.RECIPE_VARIANTS` of fine-tuning (statistics updated, two stages,
+* the :data:`~tlhelpers.decision_matrix.config.RECIPE_VARIANTS` of fine-tuning (statistics updated, two stages,
   a cosine schedule), each the recipe with one choice changed.
 
 A run is a pure function of its inputs and seed: every random draw (initial weights,
@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
 from tlhelpers.data import PreloadedDataset, make_loader
-from tlhelpers.experiment import EARLY_BLOCK, MODEL_NAME, RECIPE_VARIANTS, STRATEGIES, Budget
+from tlhelpers.decision_matrix.config import EARLY_BLOCK, MODEL_NAME, RECIPE_VARIANTS, STRATEGIES, Budget
 from tlhelpers.features import extract_features, train_linear_head
 from tlhelpers.models import get_model, replace_head
 from tlhelpers.selection import score_layer
@@ -36,15 +36,33 @@ from tlhelpers.train import fine_tune, fit, predict
 
 
 def balanced_accuracy(targets: Sequence[int] | torch.Tensor, predictions: Sequence[int] | torch.Tensor) -> float:
-    """Mean over the classes present in ``targets`` of the fraction of their images predicted right."""
+    """Mean over the classes present in ``targets`` of the fraction of their images predicted right.
+
+    scikit-learn's ``balanced_accuracy_score`` computes the same (tests/test_strategies.py holds the two
+    equal); this one stays because each class's fraction is taken in float32, as the committed results
+    files were measured, so their rows reproduce bit for bit.
+    """
     targets, predictions = torch.as_tensor(targets).long(), torch.as_tensor(predictions).long()
     recalls = [(predictions[targets == c] == c).float().mean().item() for c in targets.unique().tolist()]
     return float(np.mean(recalls))
 
 
 def network_predictions(model: nn.Module, dataset: PreloadedDataset) -> tuple[torch.Tensor, torch.Tensor]:
+    """The network's predicted class and the true class of every image of ``dataset``."""
     probabilities, targets = predict(model, make_loader(dataset, batch_size=256))
     return probabilities.argmax(dim=1), targets
+
+
+def held_out_accuracies(
+    eval_sets: dict[str, PreloadedDataset],
+    predictions_of: Callable[[PreloadedDataset], tuple[torch.Tensor, torch.Tensor]],
+) -> dict[str, float]:
+    """The balanced accuracy on each held-out set, ``predictions_of(dataset)`` giving (predictions, targets)."""
+    accuracies = {}
+    for name, dataset in eval_sets.items():
+        predictions, targets = predictions_of(dataset)
+        accuracies[name] = balanced_accuracy(targets, predictions)
+    return accuracies
 
 
 def run_strategy(
@@ -60,7 +78,8 @@ def run_strategy(
     model_name: str = MODEL_NAME,
     score_features: bool = False,
 ) -> dict:
-    """Train one strategy on ``train``; its balanced accuracy on each held-out set, and the training seconds.
+    """Train one strategy on ``train``; its balanced accuracy on each held-out set (keyed by the set's name), and
+    the training seconds.
 
     ``pretrained`` is never modified (fine-tuning trains a copy); ``model_name`` is its
     architecture, built from random weights for ``scratch``; ``early_block`` is the layer of
@@ -81,14 +100,16 @@ def run_strategy(
         head, _ = train_linear_head(features, targets, num_classes=num_classes, epochs=budget.num_epochs(len(train)),
                                     lr=budget.lr, batch_size=budget.batch_size, seed=seed, progress=False)  # fmt: skip
         seconds = time.perf_counter() - start
-        scores = {}
-        for name, dataset in eval_sets.items():
+
+        def head_predictions(dataset: PreloadedDataset) -> tuple[torch.Tensor, torch.Tensor]:
             eval_features, eval_targets = features_of(dataset)
             with torch.inference_mode():
-                scores[name] = balanced_accuracy(eval_targets, head(eval_features).argmax(dim=1))
-        if score_features:
-            scores["scores"] = score_layer(pretrained, train, layer, features=(features, targets))
-        return {"seconds": seconds, **scores}
+                return head(eval_features).argmax(dim=1), eval_targets
+
+        result = {"seconds": seconds, **held_out_accuracies(eval_sets, head_predictions)}
+        if score_features:  # transferability scores of the training features, before any training
+            result["scores"] = score_layer(pretrained, train, layer, features=(features, targets))
+        return result
     loader = make_loader(train, batch_size=budget.batch_size, shuffle=True, seed=seed)
     epochs = budget.num_epochs(len(train))
     if strategy == "fine_tuning" or strategy in RECIPE_VARIANTS:  # the one recipe, or it with one choice changed
@@ -109,8 +130,4 @@ def run_strategy(
     else:
         raise ValueError(f"unknown strategy {strategy!r} — use one of {list(STRATEGIES) + list(RECIPE_VARIANTS)}")
     seconds = time.perf_counter() - start
-    scores = {}
-    for name, dataset in eval_sets.items():
-        predictions, targets = network_predictions(model, dataset)
-        scores[name] = balanced_accuracy(targets, predictions)
-    return {"seconds": seconds, **scores}
+    return {"seconds": seconds, **held_out_accuracies(eval_sets, lambda dataset: network_predictions(model, dataset))}

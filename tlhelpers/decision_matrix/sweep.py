@@ -20,14 +20,14 @@ Engines, one code path (:func:`run_jobs`):
   through ``dask-jobqueue``, which gives the same kind of scheduler address.
 
 The coordinating process writes each job file when the result comes back, so workers need
-no shared file system. The sweep's configuration lives in :mod:`tlhelpers.experiment`, the
-strategies in :mod:`tlhelpers.strategies`; reading results is :mod:`tlhelpers.results`.
+no shared file system. The sweep's configuration lives in :mod:`tlhelpers.decision_matrix.config`, the
+strategies in :mod:`tlhelpers.decision_matrix.strategies`; reading results is :mod:`tlhelpers.decision_matrix.results`.
 
-    python -m tlhelpers.sweep --output notebooks/results/decision_matrix.json --threads 1   # `make matrix`
-    python -m tlhelpers.sweep --output build/again.json --engine joblib --workers 2
-    python -m tlhelpers.sweep --output build/again.json --dry-run --reference notebooks/results/decision_matrix.json
-    python -m tlhelpers.sweep --reduced        # the notebook's reduced sweep, printed, nothing written
-    python -m tlhelpers.sweep --selection --engine joblib --output notebooks/results/model_selection.json  # `make selection`
+    python -m tlhelpers.decision_matrix.sweep --output notebooks/results/decision_matrix.json --threads 1   # `make matrix`
+    python -m tlhelpers.decision_matrix.sweep --output build/again.json --engine joblib --workers 2
+    python -m tlhelpers.decision_matrix.sweep --output build/again.json --dry-run --reference notebooks/results/decision_matrix.json
+    python -m tlhelpers.decision_matrix.sweep --reduced        # the notebook's reduced sweep, printed, nothing written
+    python -m tlhelpers.decision_matrix.sweep --selection --engine joblib --output notebooks/results/model_selection.json  # `make selection`
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ import torch
 from tqdm.auto import tqdm
 
 from tlhelpers.assets import atomic_path
-from tlhelpers.experiment import (
+from tlhelpers.decision_matrix.config import (
     CONTROL_SWEEP,
     DATASETS,
     EARLY_BLOCK,
@@ -70,9 +70,9 @@ from tlhelpers.experiment import (
 )
 from tlhelpers.machine import machine_info, usable_cores
 from tlhelpers.models import get_model
-from tlhelpers.pools import draw_split, load_pool
-from tlhelpers.results import load_results, results_table, summarize
-from tlhelpers.strategies import run_strategy
+from tlhelpers.decision_matrix.pools import draw_split, load_pool
+from tlhelpers.decision_matrix.results import load_results, results_table, summarize
+from tlhelpers.decision_matrix.strategies import run_strategy
 
 JOB_FORMAT = 1  # bump when what a job measures changes, so old job files are not reused
 ENGINES = ("serial", "joblib", "dask")
@@ -129,6 +129,9 @@ def sweep_jobs(parts: Sequence[SweepPart], budget: Budget = Budget()) -> list[Jo
 # --- one job -----------------------------------------------------------------------------------
 
 
+# What consecutive jobs of one process share: the pretrained model, the data pools and the current draw. They
+# live as long as the process (a joblib worker runs many jobs); run_jobs empties them when it is done, so that a
+# notebook's kernel does not keep a model and pools alive, and clear_caches() starts a measurement cold.
 @functools.lru_cache(maxsize=2)
 def _pretrained(model: str, weights: str) -> torch.nn.Module:
     return get_model(model, weights).eval()
@@ -142,6 +145,12 @@ def _pool(dataset: str, image_size: int, model: str, weights: str):
 @functools.lru_cache(maxsize=2)  # consecutive jobs (the strategies and backbones of one draw) share it
 def _split(dataset: str, image_size: int, n_per_class: int, seed: int, model: str, weights: str):
     return draw_split(_pool(dataset, image_size, model, weights), n_per_class, seed)
+
+
+def clear_caches() -> None:
+    """Forget the pretrained models, data pools and draws this process keeps between jobs."""
+    for cached in (_pretrained, _pool, _split):
+        cached.cache_clear()
 
 
 def run_job(job: Job, cache_dir: str | None = None, threads: int | None = None) -> dict:
@@ -168,21 +177,7 @@ def run_job(job: Job, cache_dir: str | None = None, threads: int | None = None) 
 
 def _job_and_row(job: Job, cache_dir: str | None, threads: int | None) -> tuple[Job, dict]:
     """What a worker runs: the job and its row (a module-level function, so that it pickles)."""
-    _keep_loky_worker()
     return job, run_job(job, cache_dir, threads)
-
-
-def _keep_loky_worker() -> None:
-    """In a joblib (loky) worker, let the data and model caches above grow without a restart.
-
-    loky restarts a worker whose memory grew by 300 MB since its first task, taking it for a
-    leak; here the growth is the per-process caches (a preloaded pool is up to 0.5 GB), and a
-    restart would load them again. The limit is a private constant of loky's, so this is a
-    best effort that does nothing where it is absent.
-    """
-    executor = sys.modules.get("joblib.externals.loky.process_executor")
-    if executor is not None and hasattr(executor, "_MAX_MEMORY_LEAK_SIZE"):
-        executor._MAX_MEMORY_LEAK_SIZE = 8 * 2**30
 
 
 # --- job files ---------------------------------------------------------------------------------
@@ -307,7 +302,8 @@ def run_jobs(
     pending = list({job.id: job for job in jobs if rows[job.id] is None}.values())
     bar = tqdm(total=len(rows), initial=len(rows) - len(pending), desc=f"sweep ({engine})", unit="run",
                disable=not progress or not pending, dynamic_ncols=True)  # fmt: skip
-    with bar:
+    with bar, contextlib.ExitStack() as stack:
+        stack.callback(clear_caches)  # this process's models and pools go with the sweep (a notebook's kernel too)
         remaining = len(pending)
         for job, row in _ENGINES[engine](pending, workers, cache_dir, threads, scheduler):
             write_job_result(jobs_dir, job, row)
@@ -482,6 +478,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     # Run the importable module's copy, so that worker processes unpickle its functions and jobs by name.
-    from tlhelpers.sweep import main as importable_main
+    from tlhelpers.decision_matrix.sweep import main as importable_main
 
     raise SystemExit(importable_main())

@@ -11,7 +11,7 @@ A checker called wrongly (an argument the exercise's author got wrong, say) *rai
 exercise fails the test suite instead of telling the student "not quite".
 
 The generic checkers here take the expected value. The exercises' public check cells call the
-exercise checkers of :mod:`tlhelpers.exercise_checks` instead, which compute what they compare
+exercise checkers of :mod:`tlhelpers.exercises` (one module per notebook) instead, which compute what they compare
 with from the notebook's own objects and never print it: the check cell next to the stub gives
 nothing away. The graded answers (nbgrader's hidden tests) are only in the instructor
 versions, ``notebooks/solutions/``. ``name`` prefixes the message when a cell checks several
@@ -33,7 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tlhelpers.state import eval_mode
+from tlhelpers.state import eval_mode, random_state_kept
 
 Status = Literal["not attempted", "wrong", "correct"]
 
@@ -111,7 +111,7 @@ class CheckerMisuse(TypeError):
 
 
 def checker(function: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
-    """Decorate a checker so that it prints its message.
+    """Decorate a checker so that it prints its message and leaves every random generator as it found it.
 
     It does not swallow exceptions: each checker turns what can be wrong with an *answer* into
     a "not quite" result itself, and anything else — a checker called with the wrong
@@ -120,7 +120,8 @@ def checker(function: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
 
     @functools.wraps(function)
     def run_check(*args: Any, **kwargs: Any) -> CheckResult:
-        result = function(*args, **kwargs)
+        with random_state_kept():  # a check cell never moves the notebook's random streams
+            result = function(*args, **kwargs)
         if not isinstance(result, CheckResult):
             raise CheckerMisuse(f"{function.__name__} returned {type(result).__name__}, not a CheckResult")
         print(result.message)
@@ -390,18 +391,69 @@ def check_frozen(
     return _correct(name)
 
 
-# --- claims the notebook text makes about its own run ---------------------------------------
+# --- one number, compared without giving the answer away -----------------------------------
 
 
-def check_claims(claims: dict[str, bool]) -> bool:
+def _as_number(answer: Any, name: str | None, hint: str | None) -> float | CheckResult:
+    """The answer as a float, or the "not quite" result that says why it is not a number."""
+    if isinstance(answer, torch.Tensor) and answer.numel() == 1:
+        answer = answer.item()
+    if not _is_number(answer):
+        return _wrong(f"expected a number, got {type(answer).__name__}", hint, name)
+    if math.isnan(answer):
+        return _wrong("the answer is NaN", hint, name)
+    return float(answer)
+
+
+def _close_without_value(answer: Any, expected: float, tol: float, name: str | None, hint: str | None) -> CheckResult:
+    """Like :func:`check_close` for one number, but "too high"/"too low" without the student's value either."""
+    number = _as_number(answer, name, hint)
+    if isinstance(number, CheckResult):
+        return number
+    if abs(number - expected) <= tol:
+        return _correct(name)
+    return _wrong("too high" if number > expected else "too low", hint, name)
+
+
+def _same_shape(shape: Sequence[int], expected: Sequence[int], name: str | None, hint: str | None) -> CheckResult:
+    """Shapes compared dimension by dimension, saying which one is off and which way, not its size."""
+    shape, expected = tuple(shape), tuple(expected)
+    if len(shape) != len(expected):
+        return _wrong(f"the shape {shape} has {len(shape)} dimensions, the answer has {len(expected)}", hint, name)
+    for index, (size, wanted) in enumerate(zip(shape, expected)):
+        if size != wanted:
+            return _wrong(f"dimension {index} of {shape} is too {'large' if size > wanted else 'small'}", hint, name)
+    return _correct(name)
+
+
+@checker
+def check_accuracy_near(answer: Any, expected: float, tol: float, name: str | None = None,
+                        hint: str | None = None) -> CheckResult:  # fmt: skip
+    """An accuracy (a fraction between 0 and 1) within ``tol`` of ``expected``, which is not printed."""
+    if is_unanswered(answer):
+        return _not_attempted(name)
+    number = _as_number(answer, name, hint)
+    if not isinstance(number, CheckResult) and not 0 <= number <= 1:
+        return _wrong("an accuracy is a fraction between 0 and 1", "divide by the number of images", name)
+    return _close_without_value(answer, expected, tol, name, hint)
+
+
+# --- statements the notebook text makes about its own run ------------------------------------
+
+
+def check_statements(statements: dict[str, bool]) -> bool:
     """Print ``yes``/``NO`` for each statement the text makes about this run's results.
 
     Whole-network training is not bit-stable across CPUs and thread counts, so the exact
     numbers of such a run are printed in a cell that nbval ignores. The *statements* the text
     makes about them ("fine-tuning beats from scratch by more than 5 points") are stable, and
-    a cell of ``check_claims`` keeps them checked: if a run ever disagrees with the text, the
+    a cell of ``check_statements`` keeps them checked: if a run ever disagrees with the text, the
     printed ``NO`` differs from the committed ``yes`` and nbval fails. Returns True if all hold.
+    (Not a checker of an answer: it returns a bool, not a :class:`CheckResult`.)
     """
-    for claim, holds in claims.items():
-        print(f"{'yes' if holds else 'NO '}  {claim}")
-    return all(bool(holds) for holds in claims.values())
+    for statement, holds in statements.items():
+        print(f"{'yes' if holds else 'NO '}  {statement}")
+    return all(bool(holds) for holds in statements.values())
+
+
+check_claims = check_statements  # the name the committed notebooks call

@@ -93,9 +93,9 @@ class _TinyBatchNormNet(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        torch.manual_seed(0)
-        self.features = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.ReLU())
-        self.classifier = nn.Sequential(_ModeRecorder(), nn.Linear(4, 3))
+        with seeded(0):  # the same initial weights every time, the caller's generator untouched
+            self.features = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.ReLU())
+            self.classifier = nn.Sequential(_ModeRecorder(), nn.Linear(4, 3))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))

@@ -61,10 +61,12 @@ class _TinyBackboneModel(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        torch.manual_seed(0)
-        self.features = nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()),
-                                      nn.Sequential(nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4), nn.ReLU()))  # fmt: skip
-        self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(4, 3))
+        with seeded(0):  # the same initial weights every time, the caller's generator untouched
+            self.features = nn.Sequential(
+                nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU()),
+                nn.Sequential(nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4), nn.ReLU()),
+            )
+            self.classifier = nn.Sequential(nn.Dropout(0.2), nn.Linear(4, 3))
         self.backbone_trainable: list[bool] = []
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

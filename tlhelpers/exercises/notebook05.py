@@ -47,7 +47,7 @@ def check_layers_closer(answer: Any, model: nn.Module, moments: dict, name: str 
 
 
 def _fashion_means(runs: Sequence[dict]) -> dict[tuple[int, str], float]:
-    from tlhelpers.results import summarize  # lazily, as above
+    from tlhelpers.decision_matrix.results import summarize  # lazily, as above
 
     return {(row["n_per_class"], row["strategy"]): row["mean"] for row in summarize(runs)
             if row["dataset"] == "fashion_mnist"}  # fmt: skip

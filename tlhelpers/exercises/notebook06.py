@@ -34,7 +34,7 @@ from tlhelpers.state import eval_mode, seeded
 def check_selection_regret(answer: Any, runs: Sequence[dict], draw: tuple[str, int, int],
                            name: str | None = "exercise 2") -> CheckResult:  # fmt: skip
     """06 · 2: accuracy points a linear probe loses in ``draw`` by taking LogME's top candidate instead of the best."""
-    from tlhelpers.selection_results import QUESTIONS, candidates, tau_and_regret
+    from tlhelpers.decision_matrix.selection_results import QUESTIONS, candidates, tau_and_regret
 
     if is_unanswered(answer):
         return _not_attempted(name)
