@@ -30,15 +30,15 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from tlhelpers.decision_matrix import sweep
 from tlhelpers.assets import atomic_path
 from tlhelpers.data import fashion_mnist, make_loader, per_class_subset, preload, stamps, weights_transform
+from tlhelpers.decision_matrix import sweep
 from tlhelpers.decision_matrix.config import SweepPart
+from tlhelpers.decision_matrix.sweep import default_workers, run_jobs, sweep_jobs
 from tlhelpers.features import EpochShuffle, extract_features, feature_model, train_linear_head
 from tlhelpers.machine import machine_info
 from tlhelpers.models import freeze_backbone, get_model, get_weights, replace_head
 from tlhelpers.state import seeded, set_seed
-from tlhelpers.decision_matrix.sweep import default_workers, run_jobs, sweep_jobs
 from tlhelpers.train import fit
 from tools.notebook_list import NOTEBOOK_DIR, all_notebooks
 from tools.run_notebooks import execute
@@ -75,12 +75,21 @@ def bench_notebooks() -> dict:
         notebook, status = execute(path, record_timing=True)
         seconds = time.perf_counter() - start
         slowest = max((cell_seconds(cell) for cell in notebook.cells if cell.cell_type == "code"), default=0.0)
-        rows.append({"notebook": str(path.relative_to(NOTEBOOK_DIR)), "status": status,
-                     "seconds": round(seconds, 1), "slowest_cell_seconds": round(slowest, 1)})  # fmt: skip
+        rows.append(
+            {
+                "notebook": str(path.relative_to(NOTEBOOK_DIR)),
+                "status": status,
+                "seconds": round(seconds, 1),
+                "slowest_cell_seconds": round(slowest, 1),
+            }
+        )
         print(f"  {rows[-1]}", flush=True)
-    return {"rows": rows, "total_seconds": round(sum(row["seconds"] for row in rows), 1),
-            "max_notebook_seconds": max(row["seconds"] for row in rows),
-            "max_cell_seconds": max(row["slowest_cell_seconds"] for row in rows)}  # fmt: skip
+    return {
+        "rows": rows,
+        "total_seconds": round(sum(row["seconds"] for row in rows), 1),
+        "max_notebook_seconds": max(row["seconds"] for row in rows),
+        "max_cell_seconds": max(row["slowest_cell_seconds"] for row in rows),
+    }
 
 
 def frozen_model(num_classes: int) -> nn.Module:
@@ -101,9 +110,18 @@ def bench_feature_cache(cache_dir: Path) -> dict:
     train_features, train_targets = extract_features(backbone.model, train_set, cache_dir=cache_dir, progress=False)
     val_features, val_targets = extract_features(backbone.model, val_set, cache_dir=cache_dir, progress=False)
     extraction_seconds = time.perf_counter() - start
-    _, history = train_linear_head(train_features, train_targets, val_features, val_targets,
-                                   num_classes=classes, epochs=FEATURE_EPOCHS, lr=FEATURE_LR,
-                                   batch_size=FEATURE_BATCH, seed=0, progress=False)  # fmt: skip
+    _, history = train_linear_head(
+        train_features,
+        train_targets,
+        val_features,
+        val_targets,
+        num_classes=classes,
+        epochs=FEATURE_EPOCHS,
+        lr=FEATURE_LR,
+        batch_size=FEATURE_BATCH,
+        seed=0,
+        progress=False,
+    )
 
     # Baseline, the PyTorch tutorial's way: every epoch decodes and transforms the images and runs
     # the frozen backbone again (the same `fit` loop, on backbone + head). Same head initialisation,
@@ -120,11 +138,17 @@ def bench_feature_cache(cache_dir: Path) -> dict:
         baseline_acc = (head(val_features).argmax(1) == val_targets).float().mean().item()
 
     baseline_epoch, cached_epoch = statistics.median(baseline_epochs), statistics.median(history.seconds)
-    return {"images": len(train_set), "image_size": FEATURE_IMAGE_SIZE, "epochs": FEATURE_EPOCHS,
-            "baseline_epoch_seconds": round(baseline_epoch, 4), "cached_epoch_seconds": round(cached_epoch, 5),
-            "one_off_extraction_seconds": round(extraction_seconds, 2),
-            "speedup_per_epoch": round(baseline_epoch / cached_epoch, 1),
-            "baseline_val_acc": round(baseline_acc, 3), "cached_val_acc": round(history.val_acc[-1], 3)}  # fmt: skip
+    return {
+        "images": len(train_set),
+        "image_size": FEATURE_IMAGE_SIZE,
+        "epochs": FEATURE_EPOCHS,
+        "baseline_epoch_seconds": round(baseline_epoch, 4),
+        "cached_epoch_seconds": round(cached_epoch, 5),
+        "one_off_extraction_seconds": round(extraction_seconds, 2),
+        "speedup_per_epoch": round(baseline_epoch / cached_epoch, 1),
+        "baseline_val_acc": round(baseline_acc, 3),
+        "cached_val_acc": round(history.val_acc[-1], 3),
+    }
 
 
 def bench_fine_tuning() -> dict:
@@ -144,7 +168,8 @@ def bench_fine_tuning() -> dict:
     raw_model.train().to(memory_format=torch.channels_last)
     optimizer = torch.optim.Adam(raw_model.parameters(), lr=1e-4)
     images = torch.randn(FINE_TUNE_BATCH, 3, FINE_TUNE_IMAGE_SIZE, FINE_TUNE_IMAGE_SIZE).to(
-        memory_format=torch.channels_last)
+        memory_format=torch.channels_last
+    )
     labels = torch.randint(0, len(dataset.classes), (FINE_TUNE_BATCH,))
 
     def raw_epoch() -> float:
@@ -165,10 +190,14 @@ def bench_fine_tuning() -> dict:
         raw_seconds.append(raw_epoch())
     loop_images_per_second = batches * FINE_TUNE_BATCH / statistics.median(loop_seconds)
     raw_images_per_second = batches * FINE_TUNE_BATCH / statistics.median(raw_seconds)
-    return {"images": len(dataset), "image_size": FINE_TUNE_IMAGE_SIZE, "batch_size": FINE_TUNE_BATCH,
-            "loop_images_per_second": round(loop_images_per_second, 1),
-            "raw_images_per_second": round(raw_images_per_second, 1),
-            "loop_over_raw": round(loop_images_per_second / raw_images_per_second, 3)}  # fmt: skip
+    return {
+        "images": len(dataset),
+        "image_size": FINE_TUNE_IMAGE_SIZE,
+        "batch_size": FINE_TUNE_BATCH,
+        "loop_images_per_second": round(loop_images_per_second, 1),
+        "raw_images_per_second": round(raw_images_per_second, 1),
+        "loop_over_raw": round(loop_images_per_second / raw_images_per_second, 3),
+    }
 
 
 # Twelve runs of the two strategies that take most of the full sweep's time (6 runs measured the same ratio).
@@ -186,50 +215,78 @@ def bench_sweep_engines(cache_dir: Path) -> dict:
         # while each joblib worker builds its own.
         sweep.clear_caches()
         start = time.perf_counter()
-        rows[engine] = run_jobs(jobs, cache_dir / engine / "jobs", engine=engine, threads=1,
-                                cache_dir=str(cache_dir / engine / "features"), progress=False)  # fmt: skip
+        rows[engine] = run_jobs(
+            jobs,
+            cache_dir / engine / "jobs",
+            engine=engine,
+            threads=1,
+            cache_dir=str(cache_dir / engine / "features"),
+            progress=False,
+        )
         seconds[engine] = time.perf_counter() - start
     same = [{k: v for k, v in row.items() if k != "seconds"} for row in rows["serial"]] == [
-        {k: v for k, v in row.items() if k != "seconds"} for row in rows["joblib"]]
-    return {"runs": len(jobs), "workers": default_workers(), "serial_seconds": round(seconds["serial"], 1),
-            "joblib_seconds": round(seconds["joblib"], 1),
-            "speedup": round(seconds["serial"] / seconds["joblib"], 2), "same_rows": same}  # fmt: skip
+        {k: v for k, v in row.items() if k != "seconds"} for row in rows["joblib"]
+    ]
+    return {
+        "runs": len(jobs),
+        "workers": default_workers(),
+        "serial_seconds": round(seconds["serial"], 1),
+        "joblib_seconds": round(seconds["joblib"], 1),
+        "speedup": round(seconds["serial"] / seconds["joblib"], 2),
+        "same_rows": same,
+    }
 
 
 def markdown(results: dict) -> str:
     info = results["machine"]
-    lines = [f"Measured {info['date']} on {info['cpu']}, {info['cpu_count']} cores ({info['torch_threads']} torch threads), "
-             f"Python {info['python']}, torch {info['torch']}, torchvision {info['torchvision']}.", "",
-             "| figure | measured | target |", "|---|---|---|"]  # fmt: skip
+    lines = [
+        f"Measured {info['date']} on {info['cpu']}, {info['cpu_count']} cores ({info['torch_threads']} torch threads), "
+        f"Python {info['python']}, torch {info['torch']}, torchvision {info['torchvision']}.",
+        "",
+        "| figure | measured | target |",
+        "|---|---|---|",
+    ]
     if "notebooks" in results:
         nb = results["notebooks"]
-        lines += [f"| all notebooks, headless | {nb['total_seconds'] / 60:.1f} min | ≤ 10 min |",
-                  f"| slowest notebook | {nb['max_notebook_seconds']:.0f} s | ≤ 180 s |",
-                  f"| slowest cell | {nb['max_cell_seconds']:.0f} s | ≤ 60 s |"]  # fmt: skip
+        lines += [
+            f"| all notebooks, headless | {nb['total_seconds'] / 60:.1f} min | ≤ 10 min |",
+            f"| slowest notebook | {nb['max_notebook_seconds']:.0f} s | ≤ 180 s |",
+            f"| slowest cell | {nb['max_cell_seconds']:.0f} s | ≤ 60 s |",
+        ]
     fe, ft = results["feature_cache"], results["fine_tuning"]
-    lines += [f"| head training per epoch, cached embeddings vs backbone every epoch | {fe['speedup_per_epoch']:.0f}× faster "
-              f"({fe['cached_epoch_seconds'] * 1000:.1f} ms vs {fe['baseline_epoch_seconds']:.2f} s); val accuracy "
-              f"{fe['cached_val_acc']:.1%} vs {fe['baseline_val_acc']:.1%} | ≥ 20×, within 1 point |",
-              f"| fine-tuning loop vs raw forward+backward | {ft['loop_over_raw']:.0%} "
-              f"({ft['loop_images_per_second']:.0f} vs {ft['raw_images_per_second']:.0f} img/s at {ft['image_size']} px) | ≥ 85 % |"]
+    lines += [
+        f"| head training per epoch, cached embeddings vs backbone every epoch | {fe['speedup_per_epoch']:.0f}× faster "
+        f"({fe['cached_epoch_seconds'] * 1000:.1f} ms vs {fe['baseline_epoch_seconds']:.2f} s); val accuracy "
+        f"{fe['cached_val_acc']:.1%} vs {fe['baseline_val_acc']:.1%} | ≥ 20×, within 1 point |",
+        f"| fine-tuning loop vs raw forward+backward | {ft['loop_over_raw']:.0%} "
+        f"({ft['loop_images_per_second']:.0f} vs {ft['raw_images_per_second']:.0f} img/s at {ft['image_size']} px) | ≥ 85 % |",
+    ]
     if "sweep_engines" in results:
         sw = results["sweep_engines"]
-        lines += [f"| reduced sweep ({sw['runs']} runs), joblib on {sw['workers']} cores vs serial | {sw['speedup']:.2f}× faster "
-                  f"({sw['joblib_seconds']:.0f} s vs {sw['serial_seconds']:.0f} s); same rows: {'yes' if sw['same_rows'] else 'NO'} "
-                  "| ≥ 1.7× on 2 cores, same rows |"]
+        lines += [
+            f"| reduced sweep ({sw['runs']} runs), joblib on {sw['workers']} cores vs serial | {sw['speedup']:.2f}× faster "
+            f"({sw['joblib_seconds']:.0f} s vs {sw['serial_seconds']:.0f} s); same rows: {'yes' if sw['same_rows'] else 'NO'} "
+            "| ≥ 1.7× on 2 cores, same rows |"
+        ]
     if "notebooks" in results:
         lines += ["", "| notebook | status | seconds | slowest cell (s) |", "|---|---|---:|---:|"]
-        lines += [f"| {r['notebook']} | {r['status']} | {r['seconds']:.0f} | {r['slowest_cell_seconds']:.0f} |"
-                  for r in results["notebooks"]["rows"]]  # fmt: skip
+        lines += [
+            f"| {r['notebook']} | {r['status']} | {r['seconds']:.0f} | {r['slowest_cell_seconds']:.0f} |"
+            for r in results["notebooks"]["rows"]
+        ]
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--skip-notebooks", action="store_true", help="skip the notebooks: only the loop and sweep benchmarks")
+    parser.add_argument(
+        "--skip-notebooks", action="store_true", help="skip the notebooks: only the loop and sweep benchmarks"
+    )
     args = parser.parse_args()
-    results = {"command": "python -m benchmarks.bench" + (" --skip-notebooks" if args.skip_notebooks else ""),
-               "machine": machine()}
+    results = {
+        "command": "python -m benchmarks.bench" + (" --skip-notebooks" if args.skip_notebooks else ""),
+        "machine": machine(),
+    }
     start = time.perf_counter()
     if not args.skip_notebooks:
         print("notebooks …", flush=True)

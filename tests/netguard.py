@@ -52,4 +52,3 @@ def block_network() -> None:
     """Make every non-loopback connection or name lookup raise NetworkBlockedError."""
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
-

@@ -8,18 +8,28 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tlhelpers import assets
-from tlhelpers.decision_matrix.advise import advise, choose, main
-from tlhelpers.data import ImageFolderError
 from tests.tiny_models import StridedScoringNet
+from tlhelpers import assets
+from tlhelpers.data import ImageFolderError
+from tlhelpers.decision_matrix.advise import advise, choose, main
 
 
 def rows(dataset, n_per_class, accuracies, seconds):
     return [
-        {"dataset": dataset, "n_per_class": n_per_class, "seed": seed, "strategy": strategy, "acc": acc,
-         "seconds": seconds[strategy], "num_train": 1, "epochs": 1, "steps": 1}
-        for strategy, values in accuracies.items() for seed, acc in enumerate(values)
-    ]  # fmt: skip
+        {
+            "dataset": dataset,
+            "n_per_class": n_per_class,
+            "seed": seed,
+            "strategy": strategy,
+            "acc": acc,
+            "seconds": seconds[strategy],
+            "num_train": 1,
+            "epochs": 1,
+            "steps": 1,
+        }
+        for strategy, values in accuracies.items()
+        for seed, acc in enumerate(values)
+    ]
 
 
 SECONDS = {"features": 0.1, "early_features": 0.1, "fine_tuning": 30.0, "scratch": 30.0}
@@ -63,8 +73,10 @@ def test_choose_names_one_reference_when_the_nearest_was_not_measured_that_far()
     # nearest in similarity: the cartoons, measured up to 3 per class only; 10 per class reads the photos
     reference, n, _, reason, _ = choose(RESULTS, score=0.21, images_per_class=10)
     assert (reference, n) == ("photos", 10)
-    assert reason.startswith("cartoon stamps (3 classes) is nearer in similarity but was measured only up to "
-                             "3 images per class; on photo stamps, the nearest reference measured at your amount")
+    assert reason.startswith(
+        "cartoon stamps (3 classes) is nearer in similarity but was measured only up to "
+        "3 images per class; on photo stamps, the nearest reference measured at your amount"
+    )
 
 
 def test_advise_counts_scores_and_recommends(tmp_path):
@@ -75,9 +87,14 @@ def test_advise_counts_scores_and_recommends(tmp_path):
     assert advice.images_per_class == 5 and advice.scored_images == 8 and advice.score > 0
     assert advice.strategy in {"features", "fine_tuning", "early_features", "scratch"}
     report = str(advice)
-    for expected in ("3 classes, 15 images (1 files skipped)", "images per class: 5 (median; smallest class: 4)",
-                     "similarity to ImageNet:", "references: photo stamps 0.10 | cartoon stamps (3 classes) 0.20",
-                     "recommended:", "reason:"):  # fmt: skip
+    for expected in (
+        "3 classes, 15 images (1 files skipped)",
+        "images per class: 5 (median; smallest class: 4)",
+        "similarity to ImageNet:",
+        "references: photo stamps 0.10 | cartoon stamps (3 classes) 0.20",
+        "recommended:",
+        "reason:",
+    ):
         assert expected in report
     assert advice.placement.startswith(("closer to", "between", "farther from", "level with"))
     assert "image sizes: median 48 × 40 px, shorter side 40–40 px" in report
@@ -85,7 +102,9 @@ def test_advise_counts_scores_and_recommends(tmp_path):
     advice.score = 0.2004
     assert advice.placement == "level with cartoon stamps (3 classes)"
     advice.score = 0.16
-    assert advice.placement == "between photo stamps and cartoon stamps (3 classes); nearest: cartoon stamps (3 classes)"
+    assert (
+        advice.placement == "between photo stamps and cartoon stamps (3 classes); nearest: cartoon stamps (3 classes)"
+    )
     advice.score = 0.01
     assert advice.placement == "closer to ImageNet than photo stamps; nearest: photo stamps"
 
@@ -116,8 +135,12 @@ def test_cli_bad_folder_exits_2_with_one_line(tmp_path, capsys):
 
 
 def test_cli_as_a_module_no_traceback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "tlhelpers.decision_matrix.advise", str(tmp_path / "missing")],
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "tlhelpers.decision_matrix.advise", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("error: folder") and result.stdout == ""
 

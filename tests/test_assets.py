@@ -51,13 +51,20 @@ def test_every_asset_is_prepared():
     missing = [detail for _, found, detail in report if not found]
     assert not missing, missing
     assert [name for name, _, _ in report] == [
-        "MobileNet_V2_Weights.IMAGENET1K_V1", "EfficientNet_Lite0_Weights.IMAGENET1K_V1", "Fashion-MNIST", "photo stamps"]  # fmt: skip
+        "MobileNet_V2_Weights.IMAGENET1K_V1",
+        "EfficientNet_Lite0_Weights.IMAGENET1K_V1",
+        "Fashion-MNIST",
+        "photo stamps",
+    ]
 
 
 def test_asset_report_says_how_to_fix(tmp_path, monkeypatch):
     monkeypatch.setenv("TLHELPERS_DATA_DIR", str(tmp_path))
     report = dict((name, (found, detail)) for name, found, detail in assets.asset_report())
-    assert report["Fashion-MNIST"] == (False, f"Fashion-MNIST not found at {tmp_path}/fashion_mnist.npz — run `python -m data_scripts`")
+    assert report["Fashion-MNIST"] == (
+        False,
+        f"Fashion-MNIST not found at {tmp_path}/fashion_mnist.npz — run `python -m data_scripts`",
+    )
     assert not report["photo stamps"][0]
 
 
@@ -65,8 +72,8 @@ def test_plain_torchvision_call_loads_the_offline_weights():
     """The unmodified torchvision call works with the network blocked (see conftest.py)."""
     weights = torchvision.models.MobileNet_V2_Weights.IMAGENET1K_V1
     model = torchvision.models.mobilenet_v2(weights=weights).eval()
-    from skimage.data import chelsea
     from PIL import Image
+    from skimage.data import chelsea
 
     image = weights.transforms()(Image.fromarray(chelsea())).unsqueeze(0)
     with torch.inference_mode():

@@ -64,6 +64,7 @@ SERVER_START_S = 120
 RUN_ALL_S = 900  # notebook 04 trains for about 70 s; a busy 2-core machine needs several times that
 WIDGET_S = 60  # an explorer's redraw (one forward pass or one lookup) takes well under a second when idle
 
+
 @dataclass(frozen=True)
 class Explorer:
     """One cell that calls an explorer: its position, the explorer's name and the call's source."""
@@ -83,8 +84,14 @@ def explorers_in(path: Path) -> list[Explorer]:
         for node in ast.walk(ast.parse(cell.source)):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.endswith("_explorer"):
                 segment = lambda part: ast.get_source_segment(cell.source, part)  # noqa: E731
-                found.append(Explorer(index, node.func.id, tuple(segment(arg) for arg in node.args),
-                                      tuple((kw.arg, segment(kw.value)) for kw in node.keywords)))  # fmt: skip
+                found.append(
+                    Explorer(
+                        index,
+                        node.func.id,
+                        tuple(segment(arg) for arg in node.args),
+                        tuple((kw.arg, segment(kw.value)) for kw in node.keywords),
+                    )
+                )
     return found
 
 
@@ -158,18 +165,38 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "jupyterlab.log"
     token, port = secrets.token_hex(16), free_port()
-    folders = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data", "JUPYTER_RUNTIME_DIR": "runtime",
-               "JUPYTERLAB_SETTINGS_DIR": "settings", "JUPYTERLAB_WORKSPACES_DIR": "workspaces"}  # fmt: skip
+    folders = {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_DATA_DIR": "data",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "workspaces",
+    }
     # One torch thread per kernel: on a CPU shared with other jobs, two threads wait on each other and notebook 04's
     # training takes many times longer (README, Troubleshooting); this test is about the widgets, not the speed.
-    env = {**os.environ, "IPYTHONDIR": str(ROOT / "tests" / "ipython"), "OMP_NUM_THREADS": "1",
-           **{name: str(home / folder) for name, folder in folders.items()}}  # fmt: skip
-    launcher = (f"import runpy, sys; runpy.run_path({netguard.__file__!r})['block_network'](); "
-                "from jupyterlab.labapp import main; sys.exit(main())")  # fmt: skip
-    command = [sys.executable, "-c", launcher, "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
-               f"--ServerApp.root_dir={root}", "--ServerApp.allow_root=True",
-               "--LabApp.expose_app_in_browser=True"]  # fmt: skip
+    env = {
+        **os.environ,
+        "IPYTHONDIR": str(ROOT / "tests" / "ipython"),
+        "OMP_NUM_THREADS": "1",
+        **{name: str(home / folder) for name, folder in folders.items()},
+    }
+    launcher = (
+        f"import runpy, sys; runpy.run_path({netguard.__file__!r})['block_network'](); "
+        "from jupyterlab.labapp import main; sys.exit(main())"
+    )
+    command = [
+        sys.executable,
+        "-c",
+        launcher,
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.allow_root=True",
+        "--LabApp.expose_app_in_browser=True",
+    ]
     with log.open("w") as log_file:
         process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = Lab(f"http://127.0.0.1:{port}", token, root, log, process)
@@ -303,8 +330,10 @@ class Page:
             cells = self.driver.execute_script(NOTEBOOK_STATE_JS)["cells"]
             waiting = next(i for i, cell in enumerate(cells) if cell and not cell["count"])
             self.screenshot(ARTIFACTS / f"{Path(self.name).stem}-run-all.png")
-            return (f"{self.name}: not every cell ran within {RUN_ALL_S} s, cell {waiting} had not finished "
-                    f"(a busy CPU slows PyTorch down many times over) — screenshot in {ARTIFACTS}")  # fmt: skip
+            return (
+                f"{self.name}: not every cell ran within {RUN_ALL_S} s, cell {waiting} had not finished "
+                f"(a busy CPU slows PyTorch down many times over) — screenshot in {ARTIFACTS}"
+            )
 
         wait_for(finished, RUN_ALL_S, not_finished)
         return [cell and cell["count"] for cell in self.driver.execute_script(NOTEBOOK_STATE_JS)["cells"]]
@@ -321,8 +350,7 @@ class Page:
 
     def shut_down_kernel(self) -> None:
         self.driver.execute_async_script(
-            f"const done = arguments[0]; {NOTEBOOK_PANEL}.sessionContext.shutdown()"
-            ".then(() => done(), () => done());"
+            f"const done = arguments[0]; {NOTEBOOK_PANEL}.sessionContext.shutdown().then(() => done(), () => done());"
         )
 
     def screenshot(self, path: Path) -> None:
@@ -383,8 +411,9 @@ class Interaction:
 
 
 INTERACTIONS = {
-    "prediction_explorer": Interaction(".widget-dropdown select", pick_another_photo, picked_photo,
-                                       "children[0].children[0].value"),
+    "prediction_explorer": Interaction(
+        ".widget-dropdown select", pick_another_photo, picked_photo, "children[0].children[0].value"
+    ),
     "slider_explorer": Interaction(".widget-slider .noUi-handle", move_slider, slider_value, "children[0].value"),
 }
 
@@ -393,14 +422,23 @@ def check_explorer(page: Page, explorer: Explorer, execution_count: int) -> None
     interaction = INTERACTIONS[explorer.name]
     cell = page.cell(explorer.index)
     rendered = lambda: find(cell, interaction.control) and shown_image(cell)  # noqa: E731
-    wait_for(rendered, WIDGET_S, lambda: "did not render as a widget (do ipywidgets' front end and kernel side "
-             f"match?); the cell shows:\n{cell.text[-1500:]}")  # fmt: skip
+    wait_for(
+        rendered,
+        WIDGET_S,
+        lambda: (
+            "did not render as a widget (do ipywidgets' front end and kernel side "
+            f"match?); the cell shows:\n{cell.text[-1500:]}"
+        ),
+    )
     before, shown_before = interaction.chosen(cell), shown_image(cell)
     interaction.work(cell)
     choice = interaction.chosen(cell)
     assert choice != before, f"the control still shows {before!r} after it was worked"
-    wait_for(lambda: shown_image(cell) not in (None, shown_before), WIDGET_S,
-             f"the view did not change within {WIDGET_S} s after choosing {choice!r}")  # fmt: skip
+    wait_for(
+        lambda: shown_image(cell) not in (None, shown_before),
+        WIDGET_S,
+        f"the view did not change within {WIDGET_S} s after choosing {choice!r}",
+    )
     after = shown_image(cell)
     probe = (
         "import contextlib as _contextlib, io as _io, json as _json\n"
@@ -436,7 +474,9 @@ def outbound_requests(driver) -> list[str]:
 def prepared_copy(source: Path, folder: Path) -> Path:
     """The notebook without its stored outputs (a stale widget view would look rendered), in the scratch folder,
     with the committed results files it reads (``results/``, beside the lessons) next to it."""
-    results = next(folder for folder in (source.parent / "results", source.parent.parent / "results") if folder.is_dir())
+    results = next(
+        folder for folder in (source.parent / "results", source.parent.parent / "results") if folder.is_dir()
+    )
     if not (folder / "results").exists():
         shutil.copytree(results, folder / "results")
     notebook = nbformat.read(source, as_version=4)

@@ -11,7 +11,6 @@ Two mechanisms, both run by ``make test`` on the committed notebooks:
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 
 import nbformat
@@ -29,23 +28,36 @@ def ids(paths):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_every_quoted_number_is_printed_in_its_notebook(path):
     problems = claims.unbacked(path)
-    assert not problems, "the text quotes numbers no output gives — fix the text, or cite the source in " \
-                         "tools/claims.py:CITED:\n" + "\n".join(problems)
+    assert not problems, (
+        "the text quotes numbers no output gives — fix the text, or cite the source in "
+        "tools/claims.py:CITED:\n" + "\n".join(problems)
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids(NOTEBOOKS))
 def test_every_checked_claim_holds_in_the_committed_run(path):
     notebook = nbformat.read(path, as_version=4)
-    failed = [f"cell {index}: {line.strip()}"
-              for index, cell in enumerate(notebook.cells) if cell.cell_type == "code" and "check_claims(" in cell.source
-              for line in claims._output_text(cell).splitlines() if line.startswith("NO ")]  # fmt: skip
+    failed = [
+        f"cell {index}: {line.strip()}"
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and "check_claims(" in cell.source
+        for line in claims._output_text(cell).splitlines()
+        if line.startswith("NO ")
+    ]
     assert not failed, f"{path.name}: the committed run contradicts its own text:\n" + "\n".join(failed)
 
 
 def test_every_citation_is_still_quoted():
-    text = {key: "\n".join(cell.source for path in NOTEBOOKS if path.stem.split("_")[0] == key
-                           for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "markdown")
-            for key in claims.CITED}  # fmt: skip
+    text = {
+        key: "\n".join(
+            cell.source
+            for path in NOTEBOOKS
+            if path.stem.split("_")[0] == key
+            for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "markdown"
+        )
+        for key in claims.CITED
+    }
     stale = [f"{key}: {number}" for key, cited in claims.CITED.items() for number in cited if number not in text[key]]
     assert not stale, f"CITED lists numbers no notebook text quotes any more: {stale}"
 
@@ -60,16 +72,32 @@ def _with_sentence(path: Path, old: str, new: str, tmp_path: Path) -> Path:
     return changed
 
 
-@pytest.mark.parametrize(("notebook", "old", "new", "flagged"), [
-    # true sentences made wrong the way the audit of 2026-12-02 found them (a number no output prints)
-    ("solutions/01_imagenet_and_pretrained_models_solutions.ipynb", "about 7 × 10¹⁷ FLOPs", "about 3.5 × 10¹⁷ FLOPs",
-     "3.5 × 10¹⁷"),
-    ("solutions/03_feature_extraction_solutions.ipynb", "shirts are right\nonly 48 %", "shirts are right\nonly 58 %", "58 %"),
-    ("solutions/05_decision_matrix_solutions.ipynb", "Fashion-MNIST 0.369", "Fashion-MNIST 0.36", "0.36"),
-    ("solutions/02_model_anatomy_and_the_fc_layer_solutions.ipynb", "95.6 %", "96.5 %", "96.5 %"),
-    ("01_imagenet_and_pretrained_models.ipynb", "AlexNet, a CNN trained on two GPUs, cut the error by 9.4 points",
-     "AlexNet, a CNN trained on two GPUs, cut the error by 19.4 points", "19.4"),
-])
+@pytest.mark.parametrize(
+    ("notebook", "old", "new", "flagged"),
+    [
+        # true sentences made wrong the way the audit of 2026-12-02 found them (a number no output prints)
+        (
+            "solutions/01_imagenet_and_pretrained_models_solutions.ipynb",
+            "about 7 × 10¹⁷ FLOPs",
+            "about 3.5 × 10¹⁷ FLOPs",
+            "3.5 × 10¹⁷",
+        ),
+        (
+            "solutions/03_feature_extraction_solutions.ipynb",
+            "shirts are right\nonly 48 %",
+            "shirts are right\nonly 58 %",
+            "58 %",
+        ),
+        ("solutions/05_decision_matrix_solutions.ipynb", "Fashion-MNIST 0.369", "Fashion-MNIST 0.36", "0.36"),
+        ("solutions/02_model_anatomy_and_the_fc_layer_solutions.ipynb", "95.6 %", "96.5 %", "96.5 %"),
+        (
+            "01_imagenet_and_pretrained_models.ipynb",
+            "AlexNet, a CNN trained on two GPUs, cut the error by 9.4 points",
+            "AlexNet, a CNN trained on two GPUs, cut the error by 19.4 points",
+            "19.4",
+        ),
+    ],
+)
 def test_a_wrong_number_in_the_text_is_caught(notebook, old, new, flagged, tmp_path):
     path = claims.ROOT / "notebooks" / notebook
     assert not claims.unbacked(path)
@@ -78,8 +106,12 @@ def test_a_wrong_number_in_the_text_is_caught(notebook, old, new, flagged, tmp_p
 
 
 def test_what_counts_as_a_quoted_number():
-    found = [written for written, *_ in claims.quoted_numbers(
-        "ResNet-50 on `224` px, features.14, notebook 03 and section 5 (2012): 84 % of 1,280 × 5 weights, "
-        "2.2 million, 209×, 7 × 10¹⁷ FLOPs")]
+    found = [
+        written
+        for written, *_ in claims.quoted_numbers(
+            "ResNet-50 on `224` px, features.14, notebook 03 and section 5 (2012): 84 % of 1,280 × 5 weights, "
+            "2.2 million, 209×, 7 × 10¹⁷ FLOPs"
+        )
+    ]
     assert found == ["7 × 10¹⁷", "84 %", "2.2 million", "209×"]
     assert claims.shapes("7 × 7 × 1,280 feature maps and 1,280 × 5 weights") == ["7x7x1280", "1280x5"]

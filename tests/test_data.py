@@ -48,8 +48,16 @@ def fake_data_dir(tmp_path, monkeypatch) -> Path:
         for i in range(n):
             path = f"{domain}/{name}/{split}{i}.png"
             save_png(folder / path, colour=(PHOTO_CLASSES.index(name) * 100, i * 40, 50))
-            rows.append({"path": path, "class": name, "domain": domain, "split": split,
-                         "source": path, "sha256": assets.sha256_file(folder / path)})  # fmt: skip
+            rows.append(
+                {
+                    "path": path,
+                    "class": name,
+                    "domain": domain,
+                    "split": split,
+                    "source": path,
+                    "sha256": assets.sha256_file(folder / path),
+                }
+            )
     with open(folder / assets.STAMPS_INDEX, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -277,8 +285,9 @@ def test_image_folder_survives_a_torture_folder(tmp_path):
     assert dataset.classes == ["cats", "dogs"]
     assert data.count_per_class(dataset) == {"cats": loaded_cats, "dogs": 1}
     reasons = {Path(path).name: reason for path, reason in dataset.skipped}
-    assert sorted(reasons) == sorted(["truncated.jpg", "empty.jpg", "notes.txt", ".DS_Store", "._ok.png",
-                                      "huge.png", "a", "b", "readme.txt"])  # fmt: skip
+    assert sorted(reasons) == sorted(
+        ["truncated.jpg", "empty.jpg", "notes.txt", ".DS_Store", "._ok.png", "huge.png", "a", "b", "readme.txt"]
+    )
     assert reasons["empty.jpg"] == "unreadable: empty file"
     assert reasons["truncated.jpg"].startswith("unreadable: image file is truncated")
     assert reasons["huge.png"].startswith("too large: 100×100")

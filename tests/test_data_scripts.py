@@ -14,7 +14,6 @@ from data_scripts import fashion_mnist, fetch, stamps, weights
 from tlhelpers import assets
 from tlhelpers.assets import AssetError, WeightsAsset
 
-
 FAKE_SOURCE = weights.WheelSource("fake-weights==1.0", "fake/w.pth")
 
 

@@ -40,7 +40,10 @@ def test_environment_yml_matches_pyproject():
 
 
 def test_constraints_pin_torch_and_torchvision():
-    pins = dict(line.split("==") for line in (ROOT / "constraints.txt").read_text().splitlines()
-                if "==" in line and not line.startswith("#"))  # fmt: skip
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
     assert pins["torch"] == "2.14.1"
     assert pins["torchvision"] == "0.29.1"

@@ -22,8 +22,9 @@ def test_shirt_categories():
 
 def test_numbers_say_too_high_or_low_without_the_value():
     result = notebook01.check_training_flops(4e18)
-    assert result.message == ("exercise 4: not quite: too high — hint: 3 × forward FLOPs × images × epochs, "
-                              "and a multiply-add is 2 FLOPs")
+    assert result.message == (
+        "exercise 4: not quite: too high — hint: 3 × forward FLOPs × images × epochs, and a multiply-add is 2 FLOPs"
+    )
     assert "2.8" not in result.message
     assert notebook01.check_training_flops(2.8288936e18)
     assert "too low" in notebook01.check_training_flops(1.4144468e18).message  # multiply-adds taken for FLOPs
@@ -96,8 +97,14 @@ def test_training_loop():
 def test_two_stage():
     def two_stage(model, train_loader, val_loader, head_epochs, full_epochs):
         unfreeze(model, 0)
-        first = fit(model, train_loader, val_loader, epochs=head_epochs, progress=False,
-                    optimizer=torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2))
+        first = fit(
+            model,
+            train_loader,
+            val_loader,
+            epochs=head_epochs,
+            progress=False,
+            optimizer=torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2),
+        )
         unfreeze(model, len(backbone_blocks(model)))
         optimizer = torch.optim.Adam(param_groups(model, head_lr=1e-2, backbone_lr=1e-3))
         return first, fit(model, train_loader, val_loader, epochs=full_epochs, optimizer=optimizer, progress=False)
@@ -108,26 +115,34 @@ def test_two_stage():
         history = fit(model, train_loader, val_loader, epochs=head_epochs + full_epochs, progress=False)
         return history, History()
 
-    assert "stage 1 the backbone was trainable" in notebook04.check_two_stage(one_stage).message \
+    assert (
+        "stage 1 the backbone was trainable" in notebook04.check_two_stage(one_stage).message
         or "did not train for" in notebook04.check_two_stage(one_stage).message
+    )
 
 
 def test_strong_augment_rejects_an_identity_transform():
     image = torch.rand(3, 96, 96)
-    assert notebook04.check_strong_augment(v2.Compose([v2.RandomResizedCrop(96, scale=(0.2, 1.0)),
-                                                   v2.RandomHorizontalFlip(), v2.RandomRotation(15)]), image)
+    assert notebook04.check_strong_augment(
+        v2.Compose([v2.RandomResizedCrop(96, scale=(0.2, 1.0)), v2.RandomHorizontalFlip(), v2.RandomRotation(15)]),
+        image,
+    )
     assert notebook04.check_strong_augment(v2.Compose([v2.Identity()]), image).status == "wrong"
     assert notebook04.check_strong_augment(nn.Identity(), image).status == "wrong"
 
 
 def test_paired_margin():
-    runs = [{"dataset": "fashion_mnist", "n_per_class": 1000, "seed": seed, "strategy": strategy, "acc": acc}
-            for seed, (a, b) in enumerate([(0.9, 0.8), (0.8, 0.8), (0.7, 0.6)])
-            for strategy, acc in (("fine_tuning", a), ("features", b))]
+    runs = [
+        {"dataset": "fashion_mnist", "n_per_class": 1000, "seed": seed, "strategy": strategy, "acc": acc}
+        for seed, (a, b) in enumerate([(0.9, 0.8), (0.8, 0.8), (0.7, 0.6)])
+        for strategy, acc in (("fine_tuning", a), ("features", b))
+    ]
 
     def right(rows, dataset, n, a, b):
-        acc = {s: {r["seed"]: r["acc"] for r in rows if (r["dataset"], r["n_per_class"], r["strategy"]) == (dataset, n, s)}
-               for s in (a, b)}
+        acc = {
+            s: {r["seed"]: r["acc"] for r in rows if (r["dataset"], r["n_per_class"], r["strategy"]) == (dataset, n, s)}
+            for s in (a, b)
+        }
         seeds = set(acc[a]) & set(acc[b])
         return 100 * sum(acc[a][s] - acc[b][s] for s in seeds) / len(seeds)
 
@@ -153,7 +168,9 @@ def test_kendall_tau_checker_compares_with_scipy_on_hand_made_and_random_lists()
     def right(x, y):
         n = len(x)
         pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-        return sum(((x[i] - x[j]) * (y[i] - y[j]) > 0) - ((x[i] - x[j]) * (y[i] - y[j]) < 0) for i, j in pairs) / len(pairs)
+        return sum(((x[i] - x[j]) * (y[i] - y[j]) > 0) - ((x[i] - x[j]) * (y[i] - y[j]) < 0) for i, j in pairs) / len(
+            pairs
+        )
 
     def concordant_only(x, y):  # forgets to subtract the discordant pairs
         n = len(x)
@@ -168,10 +185,16 @@ def test_kendall_tau_checker_compares_with_scipy_on_hand_made_and_random_lists()
 
 
 def test_selection_regret_checker():
-    rows = [{"dataset": "photos", "n_per_class": 5, "seed": 0, "strategy": strategy, "acc": acc, "logme": score}
-            | ({"model": model} if model else {})
-            for model, strategy, acc, score in [(None, "features", 0.9, -1.0), (None, "early_features", 0.7, -2.0),
-                                                ("b", "features", 0.8, 0.5), ("b", "early_features", 0.6, -3.0)]]  # fmt: skip
+    rows = [
+        {"dataset": "photos", "n_per_class": 5, "seed": 0, "strategy": strategy, "acc": acc, "logme": score}
+        | ({"model": model} if model else {})
+        for model, strategy, acc, score in [
+            (None, "features", 0.9, -1.0),
+            (None, "early_features", 0.7, -2.0),
+            ("b", "features", 0.8, 0.5),
+            ("b", "early_features", 0.6, -3.0),
+        ]
+    ]
     draw = ("photos", 5, 0)
     assert notebook06.check_selection_regret(10.0, rows, draw)  # LogME picks b-last, 80 % against 90 %
     assert "too low" in notebook06.check_selection_regret(0.1, rows, draw).message  # a fraction, not points

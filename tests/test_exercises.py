@@ -33,8 +33,9 @@ def printed(cell) -> list[str]:
 
 
 def test_student_notebooks_are_current():
-    result = subprocess.run([sys.executable, "-m", "tools.exercises", "--check"], cwd=ROOT,
-                            capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.exercises", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -68,7 +69,9 @@ def test_every_check_in_the_student_notebook_says_not_attempted(path):
     assert len(tests) == len(graded(nbformat.read(path, as_version=4), "grade"))
     for cell in tests:
         lines = printed(cell)
-        assert lines and all("not attempted yet" in line for line in lines), f"{cell.metadata.nbgrader.grade_id}: {lines}"
+        assert lines and all("not attempted yet" in line for line in lines), (
+            f"{cell.metadata.nbgrader.grade_id}: {lines}"
+        )
 
 
 @pytest.mark.parametrize("path", INSTRUCTORS, ids=IDS)

@@ -10,8 +10,8 @@ import torchvision
 from torch import nn
 from torch.utils.data import Dataset
 
-from tlhelpers.features import cache_key, extract_features, feature_model, train_linear_head
 from tests.tiny_models import CountingCNN
+from tlhelpers.features import cache_key, extract_features, feature_model, train_linear_head
 
 
 class FakeDataset(Dataset):
@@ -158,8 +158,12 @@ def test_a_users_file_names_cannot_steer_where_the_cache_is_written(tmp_path):
     (user / "cls0" / os.fsdecode(b"caf\xe9.png")).write_bytes((user / "cls0" / "...png").read_bytes())
     before = sorted(str(path) for path in tmp_path.rglob("*"))
 
-    dataset = image_folder(user, transform=torchvision.transforms.v2.Compose(
-        [torchvision.transforms.v2.ToImage(), torchvision.transforms.v2.ToDtype(torch.float32, scale=True)]))
+    dataset = image_folder(
+        user,
+        transform=torchvision.transforms.v2.Compose(
+            [torchvision.transforms.v2.ToImage(), torchvision.transforms.v2.ToDtype(torch.float32, scale=True)]
+        ),
+    )
     cache = tmp_path / "cache"
     extract_features(CountingCNN(), dataset, cache_dir=cache, progress=False)
 

@@ -15,7 +15,9 @@ from tools.notebook_list import all_notebooks
 def test_set_up_cell_without_the_course_prints_the_install_line(path, tmp_path):
     first = next(cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
     # -I -S: no site-packages, so neither the course nor torch can be imported, as in a fresh hosted kernel
-    result = subprocess.run([sys.executable, "-I", "-S", "-c", first.source], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", first.source], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 1
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("The course is not installed here: run  %pip install -q ..  in a cell"), result.stderr

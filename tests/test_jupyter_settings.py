@@ -22,7 +22,9 @@ NOTIFICATION = "@jupyterlab/apputils-extension:notification"
 
 
 def read_json(path: Path) -> dict:
-    assert path.is_file(), f"{path} is missing — run `python -m tools.jupyter_settings` (make test, make lab and make test-browser run it)"
+    assert path.is_file(), (
+        f"{path} is missing — run `python -m tools.jupyter_settings` (make test, make lab and make test-browser run it)"
+    )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -57,4 +59,6 @@ def test_windows_kernels_use_tcp(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(jupyter_settings)
-    assert jupyter_settings.server_config()["KernelManager"] == {"transport": "ipc" if sys.platform != "win32" else "tcp"}
+    assert jupyter_settings.server_config()["KernelManager"] == {
+        "transport": "ipc" if sys.platform != "win32" else "tcp"
+    }

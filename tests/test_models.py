@@ -10,22 +10,22 @@ import torch
 import torchvision
 from torch import nn
 
+from tests.tiny_models import TinyBatchNormCNN
 from tlhelpers.assets import MOBILENET_V2, AssetError
 from tlhelpers.models import (
+    ModelZooRow,
     backbone_blocks,
     count_parameters,
-    ModelZooRow,
     find_head,
     freeze_backbone,
+    freeze_batchnorm_statistics,
     get_model,
     get_weights,
-    freeze_batchnorm_statistics,
     is_frozen_batchnorm,
     model_zoo_table,
     replace_head,
     unfreeze,
 )
-from tests.tiny_models import TinyBatchNormCNN
 
 FAMILIES = [
     ("resnet18", "fc", "linear", 512),
@@ -156,7 +156,9 @@ def test_unfreeze_last_blocks(last_k_blocks):
     unfrozen = blocks[len(blocks) - last_k_blocks :]
     trainable = {name for name, p in model.named_parameters() if p.requires_grad}
     expected = {
-        name for name, _ in model.named_parameters() if name.startswith("classifier.") or name.rsplit(".", 2)[0] in unfrozen
+        name
+        for name, _ in model.named_parameters()
+        if name.startswith("classifier.") or name.rsplit(".", 2)[0] in unfrozen
     }
     assert trainable == expected
     before = snapshot(model)

@@ -41,8 +41,9 @@ def test_valid_notebook_format(path):
 
 
 def test_generated_navigation_is_current():
-    result = subprocess.run([sys.executable, "-m", "tools.navigation", "--check"],
-                            cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.navigation", "--check"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -51,8 +52,13 @@ def test_lesson_structure(path):
     notebook = nbformat.read(path, as_version=4)
     number = path.name[:2]
     assert re.match(rf"# {number} · \S", notebook.cells[0].source), "first cell: '# NN · Title'"
-    headings = [line for cell in notebook.cells if cell.cell_type == "markdown"
-                for line in cell.source.splitlines() if line.startswith("## ")]  # fmt: skip
+    headings = [
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("## ")
+    ]
     assert "## Summary" in headings and "## Exercises" in headings
     tags = [tag for cell in notebook.cells for tag in cell.metadata.get("tags", [])]
     assert tags.count("parameters") == 1, "one cell tagged `parameters` holds every tunable constant"

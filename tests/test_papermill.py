@@ -1,6 +1,6 @@
 """papermill round trip: every lesson's `parameters` cell is what papermill fills in.
 
-    papermill notebooks/01_imagenet_and_pretrained_models.ipynb out.ipynb -p TOP_K 3
+papermill notebooks/01_imagenet_and_pretrained_models.ipynb out.ipynb -p TOP_K 3
 """
 
 from __future__ import annotations
@@ -19,8 +19,13 @@ PAPERMILL = Path(sys.executable).with_name("papermill")
 
 def test_papermill_runs_a_lesson_with_another_parameter(tmp_path):
     output = tmp_path / "01_top3.ipynb"
-    result = subprocess.run([str(PAPERMILL), str(LESSON), str(output), "-p", "TOP_K", "3", "--no-progress-bar"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = subprocess.run(
+        [str(PAPERMILL), str(LESSON), str(output), "-p", "TOP_K", "3", "--no-progress-bar"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
 
     cells = nbformat.read(output, as_version=4).cells

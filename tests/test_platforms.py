@@ -21,7 +21,10 @@ def test_it_checks_every_runtime_dependency_and_the_instructor_extra():
 def test_nine_cells_and_the_host():
     assert [p[:4] for p in platforms.PYTHONS] == ["3.11", "3.12", "3.13"]
     assert [t.name for t in platforms.TARGETS] == ["Linux x86_64", "macOS arm64", "Windows x86_64"]
-    assert platforms.announced_bytes("  Downloading torch-2.15.0-cp313-cp313-manylinux_2_28_x86_64.whl (539.2 MB)") == 539.2e6
+    assert (
+        platforms.announced_bytes("  Downloading torch-2.15.0-cp313-cp313-manylinux_2_28_x86_64.whl (539.2 MB)")
+        == 539.2e6
+    )
     assert platforms.announced_bytes("Collecting filelock") == 0
 
 
@@ -43,8 +46,18 @@ def test_installing_the_course_keeps_the_torch_already_there():
     import subprocess
     import sys
 
-    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--report", "-", "--no-build-isolation",
-               str(platforms.ROOT)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--quiet",
+        "--report",
+        "-",
+        "--no-build-isolation",
+        str(platforms.ROOT),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
     assert result.returncode == 0, result.stderr[-2000:]
     installs = {item["metadata"]["name"].lower() for item in json.loads(result.stdout)["install"]}
@@ -56,7 +69,9 @@ def test_installing_the_course_keeps_the_torch_already_there():
 def test_an_older_preinstalled_torch_is_accepted(tmp_path, torch, torchvision):
     """A hosted service's older torch (Colab, Kaggle) satisfies the course's ranges, on Python 3.12, Linux."""
     requirement_file = tmp_path / "requirements.txt"
-    requirement_file.write_text("\n".join([*platforms.requirements(), f"torch=={torch}", f"torchvision=={torchvision}"]))
+    requirement_file.write_text(
+        "\n".join([*platforms.requirements(), f"torch=={torch}", f"torchvision=={torchvision}"])
+    )
     ok, detail = platforms.resolve_with_uv(requirement_file, "3.12.1", platforms.TARGETS[0], tmp_path / "cache")
     assert ok, detail
     assert f"torch {torch}" in detail

@@ -179,7 +179,10 @@ def test_plot_embeddings_side_by_side_of_different_datasets_get_a_legend_each():
     maps = {"photos": (features, targets, CLASSES), "clothes": (features, targets, ["shirt", "bag", "boot"])}
     fig = plot_embeddings_side_by_side(maps, method="pca")
     assert repr(fig) == "<Figure size 1300x500 with 2 Axes>"
-    assert [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes] == [CLASSES, ["shirt", "bag", "boot"]]
+    assert [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes] == [
+        CLASSES,
+        ["shirt", "bag", "boot"],
+    ]
 
 
 def test_plot_embedding_rejects_unknown_method():
@@ -214,8 +217,15 @@ def test_plot_decision_matrix():
     assert fig.axes[0].images[0].get_clim() == (-12.5, 12.5)  # symmetric around the centre
     default_texts = texts_of(plot_decision_matrix(np.array([[0.5, 0.25, 1.0]]), ["acc"], ["a", "b", "c"]))
     assert default_texts == ["0.50", "0.25", "1.00"]
-    tied = plot_decision_matrix(values, ["small", "large"], ["similar", "different"], annotations, center=0,
-                                ties=[[False, True], [False, False]], tie_label="tie: interval includes 0")
+    tied = plot_decision_matrix(
+        values,
+        ["small", "large"],
+        ["similar", "different"],
+        annotations,
+        center=0,
+        ties=[[False, True], [False, False]],
+        tie_label="tie: interval includes 0",
+    )
     hatched = [patch for patch in tied.axes[0].patches if patch.get_hatch() == "//"]
     assert len(hatched) == 1 and hatched[0].get_xy() == (0.5, -0.5)  # row 0, column 1
     assert [t.get_text() for t in tied.axes[0].get_legend().get_texts()] == ["tie: interval includes 0"]
@@ -245,8 +255,13 @@ def test_plot_learning_curves():
 
 
 def test_plot_sweep_one_panel_per_metric_and_a_highlight():
-    fig = plot_sweep([0, 1, 2, 19], {"val accuracy": [0.8, 0.82, 0.85, 0.86], "seconds": [1, 2, 3, 9]},
-                           "unfrozen blocks", highlight=2, title="k = 2")
+    fig = plot_sweep(
+        [0, 1, 2, 19],
+        {"val accuracy": [0.8, 0.82, 0.85, 0.86], "seconds": [1, 2, 3, 9]},
+        "unfrozen blocks",
+        highlight=2,
+        title="k = 2",
+    )
     assert repr(fig) == "<Figure size 900x340 with 2 Axes>"
     assert [ax.get_title() for ax in fig.axes] == ["val accuracy", "seconds"]
     curve, circle = fig.axes[0].get_lines()

@@ -12,9 +12,9 @@ from tlhelpers.decision_matrix.results import (
     claim_outcome,
     claims_table,
     compare_runs,
-    paired_interval,
     comparison_report,
     learning_curves,
+    paired_interval,
     quadrant_verdicts,
     results_table,
     summarize,
@@ -29,7 +29,7 @@ def test_summarize_and_verdict_pair_seeds():
     assert summary["features"]["std"] == pytest.approx(torch.tensor([0.80, 0.82, 0.84]).std(unbiased=True).item())
     found = verdict(rows, "photos", 5)
     assert (found.winner, found.runner_up) == ("features", "fine_tuning")
-    assert found.margin == pytest.approx(((0.10 + 0.02 + 0.06) / 3))
+    assert found.margin == pytest.approx((0.10 + 0.02 + 0.06) / 3)
     # differences 0.10, 0.02, 0.06: std 0.04, so the 95 % interval 0.06 ± 4.303 × 0.04 / √3 includes 0
     assert found.margin_std == pytest.approx(0.04) and found.num_seeds == 3
     assert found.interval == pytest.approx((0.06 - 4.302653 * 0.04 / 3**0.5, 0.06 + 4.302653 * 0.04 / 3**0.5))
@@ -43,7 +43,9 @@ def test_summarize_and_verdict_pair_seeds():
 
 
 def test_paired_interval_is_students_t():
-    assert paired_interval([0.1, 0.2, 0.3]) == pytest.approx((0.2 - 4.302653 * 0.1 / 3**0.5, 0.2 + 4.302653 * 0.1 / 3**0.5))
+    assert paired_interval([0.1, 0.2, 0.3]) == pytest.approx(
+        (0.2 - 4.302653 * 0.1 / 3**0.5, 0.2 + 4.302653 * 0.1 / 3**0.5)
+    )
     low, high = paired_interval([0.05] * 10)
     assert low == pytest.approx(0.05) and high == pytest.approx(0.05)  # no spread: the interval is the point
     assert paired_interval([0.3]) == (-math.inf, math.inf)  # one seed says nothing about noise
@@ -52,8 +54,14 @@ def test_paired_interval_is_students_t():
 
 
 def test_claim_outcome_held_tie_failed():
-    rows = fake_rows({"features": [0.80, 0.82, 0.84], "fine_tuning": [0.70, 0.73, 0.73], "scratch": [0.2, 0.25, 0.2],
-                      "early_features": [0.83, 0.78, 0.84]})  # fmt: skip
+    rows = fake_rows(
+        {
+            "features": [0.80, 0.82, 0.84],
+            "fine_tuning": [0.70, 0.73, 0.73],
+            "scratch": [0.2, 0.25, 0.2],
+            "early_features": [0.83, 0.78, 0.84],
+        }
+    )
     assert claim_outcome(rows, "photos", 5, ("features",))[0] == "tie"  # wins, but early_features is within noise
     assert claim_outcome(rows, "photos", 5, ("early_features",))[0] == "tie"  # loses within noise
     outcome, duel = claim_outcome(rows, "photos", 5, ("scratch",))
@@ -67,8 +75,16 @@ def test_claim_outcome_held_tie_failed():
 def test_claims_table_names_both_sources():
     rows = []
     for dataset, n in QUADRANTS.values():
-        rows += fake_rows({"features": [0.8, 0.9, 0.85], "fine_tuning": [0.6, 0.7, 0.65], "scratch": [0.1, 0.1, 0.1],
-                           "early_features": [0.5, 0.5, 0.5]}, dataset, n)  # fmt: skip
+        rows += fake_rows(
+            {
+                "features": [0.8, 0.9, 0.85],
+                "fine_tuning": [0.6, 0.7, 0.65],
+                "scratch": [0.1, 0.1, 0.1],
+                "early_features": [0.5, 0.5, 0.5],
+            },
+            dataset,
+            n,
+        )
     lines = claims_table(rows).splitlines()
     assert "lecture claim" in lines[0] and "CS231n claim" in lines[0] and len(lines) == 1 + len(QUADRANTS)
     assert "feature extraction: held" in lines[1] and "from scratch: failed" in lines[2]
@@ -93,14 +109,21 @@ def test_compare_runs_checks_each_point_against_the_committed_spread():
     committed = fake_rows({"features": [0.80, 0.84, 0.82], "fine_tuning": [0.70, 0.70, 0.70]})
     same = compare_runs(committed, committed)
     assert all(row["within"] and row["identical"] == 3 for row in same)
-    assert comparison_report(same).splitlines()[-1] == "2 of 2 points within the committed spread; 6 of 6 runs identical to the committed ones"
+    assert (
+        comparison_report(same).splitlines()[-1]
+        == "2 of 2 points within the committed spread; 6 of 6 runs identical to the committed ones"
+    )
 
     moved = fake_rows({"features": [0.81, 0.85, 0.83], "fine_tuning": [0.75, 0.75, 0.75]})
     by_strategy = {row["strategy"]: row for row in compare_runs(moved, committed)}
     assert by_strategy["features"]["within"], "1 point off, spread 1.6 points: 2 std = 3.3"
     assert not by_strategy["fine_tuning"]["within"], "5 points off where the seeds agreed: beyond the 2-point floor"
     report = comparison_report(compare_runs(moved, committed))
-    assert "fine_tuning" in report and "OUTSIDE" in report and report.endswith("1 of 2 points within the committed spread; 0 of 6 runs identical to the committed ones")
+    assert (
+        "fine_tuning" in report
+        and "OUTSIDE" in report
+        and report.endswith("1 of 2 points within the committed spread; 0 of 6 runs identical to the committed ones")
+    )
 
     with pytest.raises(KeyError, match="not in the reference"):
         compare_runs(fake_rows({"features": [0.5]}, dataset="fashion_mnist"), committed)

@@ -33,9 +33,10 @@ PRINT_TRANSPORT = "from ipykernel.kernelapp import IPKernelApp\nprint(IPKernelAp
 
 def test_make_run_reports_progress_and_links_every_notebook(tmp_path, monkeypatch, capfd):
     folder = tmp_path / "notebooks"
-    notebooks = [tiny_notebook(folder / "index.ipynb", "Contents", PRINT_TRANSPORT),
-                 tiny_notebook(folder / "solutions" / "01_a_solutions.ipynb", "01 · A <b> — solutions",
-                               "1 / 0")]  # fmt: skip
+    notebooks = [
+        tiny_notebook(folder / "index.ipynb", "Contents", PRINT_TRANSPORT),
+        tiny_notebook(folder / "solutions" / "01_a_solutions.ipynb", "01 · A <b> — solutions", "1 / 0"),
+    ]
     monkeypatch.setattr(run_notebooks, "NOTEBOOK_DIR", folder)
     monkeypatch.setattr(run_notebooks, "BUILD_DIR", tmp_path / "build")
     monkeypatch.setattr(run_notebooks, "all_notebooks", lambda: notebooks)
@@ -55,7 +56,9 @@ def test_make_run_reports_progress_and_links_every_notebook(tmp_path, monkeypatc
     index = (tmp_path / "build" / "html" / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'<li><a href="([^"]+)">([^<]*)</a> — ([^<]*)</li>', index)
     assert [(href, text) for href, text, _ in links] == [
-        ("index.html", "Contents"), ("solutions/01_a_solutions.html", "01 · A &lt;b&gt; — solutions")]  # fmt: skip
+        ("index.html", "Contents"),
+        ("solutions/01_a_solutions.html", "01 · A &lt;b&gt; — solutions"),
+    ]
     assert links[0][2].startswith("ok, ") and links[1][2].startswith("FAILED: ZeroDivisionError")
     assert all((tmp_path / "build" / "html" / href).is_file() for href, _, _ in links)
 
@@ -63,8 +66,13 @@ def test_make_run_reports_progress_and_links_every_notebook(tmp_path, monkeypatc
 def test_nbval_kernels_run_over_ipc(tmp_path):
     """make test's nbval, with the repository's pytest configuration (-p tools.kernels), on a one-cell notebook."""
     notebook = tiny_notebook(tmp_path / "transport.ipynb", "Transport", PRINT_TRANSPORT, output="ipc\n")
-    result = subprocess.run([sys.executable, "-m", "pytest", "-c", "pyproject.toml", str(notebook), "-q"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-c", "pyproject.toml", str(notebook), "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
     assert TCP_WARNING not in result.stdout + result.stderr

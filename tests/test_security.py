@@ -12,8 +12,11 @@ SOURCE_DIRS = ("tlhelpers", "data_scripts", "tools", "benchmarks")
 
 
 def python_sources() -> dict[str, str]:
-    sources = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
-               for folder in SOURCE_DIRS for path in (ROOT / folder).rglob("*.py")}  # fmt: skip
+    sources = {
+        str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
+        for folder in SOURCE_DIRS
+        for path in (ROOT / folder).rglob("*.py")
+    }
     for path in (ROOT / "notebooks").rglob("*.ipynb"):
         notebook = nbformat.read(path, as_version=4)
         code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
@@ -36,9 +39,12 @@ def keyword(call: ast.Call, name: str) -> str | None:
 
 
 def test_torch_load_always_uses_weights_only():
-    offenders = [f"{path}: {ast.unparse(call)}" for path, source in python_sources().items()
-                 for call in calls(source) if name_of(call).endswith("torch.load")
-                 and keyword(call, "weights_only") != "True"]  # fmt: skip
+    offenders = [
+        f"{path}: {ast.unparse(call)}"
+        for path, source in python_sources().items()
+        for call in calls(source)
+        if name_of(call).endswith("torch.load") and keyword(call, "weights_only") != "True"
+    ]
     assert not offenders, offenders
 
 

@@ -6,14 +6,14 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from tlhelpers import assets
-from tlhelpers.assets import EFFICIENTNET_LITE0, MOBILENET_V2
-from tlhelpers.decision_matrix.config import SELECTION_SWEEP
-from tlhelpers.selection import Candidate, rank_candidates, score_layer
-from tlhelpers.decision_matrix.sweep import Job, sweep_jobs
 from tests.test_advise import make_folder
 from tests.test_selection_results import draw_rows
 from tests.tiny_models import TinyBatchNormCNN
+from tlhelpers import assets
+from tlhelpers.assets import EFFICIENTNET_LITE0, MOBILENET_V2
+from tlhelpers.decision_matrix.config import SELECTION_SWEEP
+from tlhelpers.decision_matrix.sweep import Job, sweep_jobs
+from tlhelpers.selection import Candidate, rank_candidates, score_layer
 
 pytestmark = pytest.mark.filterwarnings("ignore:TensorDataset has no `fingerprint`")
 
@@ -80,16 +80,27 @@ def test_advisor_ranks_backbones_and_layers(tmp_path, capsys):
     assert "Kendall's τ +0.83" in output and "caveat" in output
 
 
-@pytest.mark.skipif(not (EFFICIENTNET_LITE0.path.is_file() and (assets.stamps_path() / assets.STAMPS_INDEX).is_file()), reason="run `make data`")
+@pytest.mark.skipif(
+    not (EFFICIENTNET_LITE0.path.is_file() and (assets.stamps_path() / assets.STAMPS_INDEX).is_file()),
+    reason="run `make data`",
+)
 def test_a_scored_job_of_the_second_backbone_stores_its_scores(tmp_path):
     from tlhelpers.decision_matrix.sweep import run_job
 
-    last = run_job(Job("photos", 1, 0, "features", model="efficientnet_lite0", early_block="blocks.5.0", scores=True),
-                   cache_dir=str(tmp_path), threads=1)  # fmt: skip
-    early = run_job(Job("photos", 1, 0, "early_features", model="efficientnet_lite0", early_block="blocks.5.0", scores=True),
-                    cache_dir=str(tmp_path), threads=1)  # fmt: skip
+    last = run_job(
+        Job("photos", 1, 0, "features", model="efficientnet_lite0", early_block="blocks.5.0", scores=True),
+        cache_dir=str(tmp_path),
+        threads=1,
+    )
+    early = run_job(
+        Job("photos", 1, 0, "early_features", model="efficientnet_lite0", early_block="blocks.5.0", scores=True),
+        cache_dir=str(tmp_path),
+        threads=1,
+    )
     assert last["model"] == early["model"] == "efficientnet_lite0" and last["num_train"] == 5
     assert {"logme", "h_score", "leep", "score_seconds"} <= set(last) and "leep" not in early
     assert last["h_score"] == pytest.approx(4.0)  # 5 images in 1,280 dimensions: K − 1 whatever the features
-    plain = run_job(Job("photos", 1, 0, "features", model="efficientnet_lite0", early_block="blocks.5.0"), cache_dir=str(tmp_path))
+    plain = run_job(
+        Job("photos", 1, 0, "features", model="efficientnet_lite0", early_block="blocks.5.0"), cache_dir=str(tmp_path)
+    )
     assert "logme" not in plain and plain["acc"] == last["acc"]  # scoring changes nothing the run measures

@@ -6,19 +6,37 @@ import sys
 
 import pytest
 
-from tlhelpers.decision_matrix.selection_results import QUESTIONS, candidates, selection_report, selection_table, tau_and_regret
+from tlhelpers.decision_matrix.selection_results import (
+    QUESTIONS,
+    candidates,
+    selection_report,
+    selection_table,
+    tau_and_regret,
+)
 
 
 def row(dataset, n, seed, strategy, acc, model=None, **scores):
-    values = {"dataset": dataset, "n_per_class": n, "seed": seed, "strategy": strategy, "acc": acc, "seconds": 1.0,
-              "num_train": 1, "epochs": 1, "steps": 1, **scores}  # fmt: skip
+    values = {
+        "dataset": dataset,
+        "n_per_class": n,
+        "seed": seed,
+        "strategy": strategy,
+        "acc": acc,
+        "seconds": 1.0,
+        "num_train": 1,
+        "epochs": 1,
+        "steps": 1,
+        **scores,
+    }
     return values | ({"model": model} if model else {})
 
 
 def draw_rows(seed, probe, tuned, logme, leep):
     """Two backbones (a = mobilenet_v2, b), two layers: probe accuracies and LogME in the order a-last, a-early, b-last, b-early."""
     rows = []
-    for index, (model, strategy) in enumerate([(None, "features"), (None, "early_features"), ("b", "features"), ("b", "early_features")]):
+    for index, (model, strategy) in enumerate(
+        [(None, "features"), (None, "early_features"), ("b", "features"), ("b", "early_features")]
+    ):
         extra = {"leep": leep[index // 2]} if strategy == "features" else {}
         rows.append(row("photos", 5, seed, strategy, probe[index], model, logme=logme[index], h_score=1.0, **extra))
     rows += [row("photos", 5, seed, "fine_tuning", tuned[0]), row("photos", 5, seed, "fine_tuning", tuned[1], "b")]

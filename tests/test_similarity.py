@@ -5,6 +5,7 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
+from tests.tiny_models import KnownStatisticsNet
 from tlhelpers import assets
 from tlhelpers.similarity import (
     activation_moments,
@@ -17,7 +18,6 @@ from tlhelpers.similarity import (
     seeded_choice,
     similarity_score,
 )
-from tests.tiny_models import KnownStatisticsNet
 
 
 def images_with_statistics(mean, std, count=6, size=5):
@@ -42,8 +42,9 @@ def test_batchnorm_layers_skip_the_head():
 
 
 def test_frechet_per_channel_formula():
-    distance = frechet_per_channel(torch.tensor([1.0, 0.0]), torch.tensor([1.0, 4.0]),
-                                   torch.tensor([0.0, 0.0]), torch.tensor([1.0, 1.0]), eps=0.0)  # fmt: skip
+    distance = frechet_per_channel(
+        torch.tensor([1.0, 0.0]), torch.tensor([1.0, 4.0]), torch.tensor([0.0, 0.0]), torch.tensor([1.0, 1.0]), eps=0.0
+    )
     # channel 0: mean off by one std → 1; channel 1: std 2 instead of 1 → (2 − 1)² / 1 = 1
     assert torch.allclose(distance, torch.tensor([1.0, 1.0], dtype=torch.float64))
 
@@ -87,8 +88,11 @@ def test_subsets_and_spread_are_seeded():
     assert similarity_score(model, as_dataset(images), num_images=100) == pytest.approx(whole)
 
 
-READY = assets.MOBILENET_V2.path.is_file() and assets.fashion_mnist_path().is_file() and \
-    (assets.stamps_path() / assets.STAMPS_INDEX).is_file()  # fmt: skip
+READY = (
+    assets.MOBILENET_V2.path.is_file()
+    and assets.fashion_mnist_path().is_file()
+    and (assets.stamps_path() / assets.STAMPS_INDEX).is_file()
+)
 
 
 @pytest.mark.skipif(not READY, reason="weights or data not prepared — run `make data`")

@@ -47,7 +47,9 @@ def served_archive(tmp_path):
     site.mkdir()
     name = f"tuxpaint-stamps-{stamps.STAMPS_RELEASE}.tar.gz"
     with tarfile.open(site / name, "w:gz") as archive:
-        archive.add(tree / f"tuxpaint-stamps-{stamps.STAMPS_RELEASE}", arcname=f"tuxpaint-stamps-{stamps.STAMPS_RELEASE}")
+        archive.add(
+            tree / f"tuxpaint-stamps-{stamps.STAMPS_RELEASE}", arcname=f"tuxpaint-stamps-{stamps.STAMPS_RELEASE}"
+        )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -60,11 +62,22 @@ def test_stamps_from_the_release_archive_without_apt(tmp_path, served_archive):
     empty_bin = tmp_path / "bin"  # PATH with no apt-get and no dpkg-deb (nor anything else)
     empty_bin.mkdir()
     assert shutil.which("apt-get", path=str(empty_bin)) is None
-    env = dict(os.environ, PATH=str(empty_bin), TLHELPERS_DATA_DIR=str(tmp_path / "data"),
-               TLHELPERS_STAMPS_URL=served_archive, PYTHONPATH=str(ROOT))  # fmt: skip
+    env = dict(
+        os.environ,
+        PATH=str(empty_bin),
+        TLHELPERS_DATA_DIR=str(tmp_path / "data"),
+        TLHELPERS_STAMPS_URL=served_archive,
+        PYTHONPATH=str(ROOT),
+    )
     env.pop(stamps.FOLDER_VARIABLE, None)
-    result = subprocess.run([sys.executable, "-m", "data_scripts.stamps"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "data_scripts.stamps"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     total = len(stamps.stamps_manifest())

@@ -5,8 +5,8 @@ import torch
 
 from tlhelpers.data import PreloadedDataset
 from tlhelpers.decision_matrix.config import RECIPE_VARIANTS, STRATEGIES, Budget
-from tlhelpers.models import get_model
 from tlhelpers.decision_matrix.strategies import balanced_accuracy, run_strategy
+from tlhelpers.models import get_model
 
 
 def test_budget_gives_every_strategy_the_same_steps():
@@ -40,8 +40,6 @@ def test_every_strategy_runs_on_a_tiny_problem(strategy, tmp_path):
     assert set(result) == {"seconds", "eval"} and 0 <= result["eval"] <= 1
     after = pretrained.state_dict()
     assert all(torch.equal(before[name], after[name]) for name in before), "the shared model is never modified"
-
-
 
 
 def test_the_recipe_variants_change_one_choice_each(tmp_path, monkeypatch):

@@ -17,9 +17,21 @@ from PIL import Image
 import tlhelpers
 
 PACKAGE = Path(tlhelpers.__file__).parent
-NOTEBOOKS = sorted((PACKAGE.parent / "notebooks").glob("*.ipynb")) + sorted((PACKAGE.parent / "notebooks" / "solutions").glob("*.ipynb"))
+NOTEBOOKS = sorted((PACKAGE.parent / "notebooks").glob("*.ipynb")) + sorted(
+    (PACKAGE.parent / "notebooks" / "solutions").glob("*.ipynb")
+)
 # The old flat modules, now re-exports of the sub-packages: nothing inside the package imports them.
-SHIMS = {"experiment", "pools", "strategies", "sweep", "results", "selection_results", "advise", "checks", "exercise_checks"}
+SHIMS = {
+    "experiment",
+    "pools",
+    "strategies",
+    "sweep",
+    "results",
+    "selection_results",
+    "advise",
+    "checks",
+    "exercise_checks",
+}
 
 
 def _module_name(path: Path) -> str:
@@ -41,17 +53,22 @@ def _imports(path: Path) -> set[str]:
 
 def test_no_import_cycle():
     modules = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
-    graph = {name: sorted((_imports(path) & set(modules)) - {name}) for name, path in modules.items()}  # __main__ blocks
+    graph = {
+        name: sorted((_imports(path) & set(modules)) - {name}) for name, path in modules.items()
+    }  # __main__ blocks
     for name in SHIMS:  # a shim points at its new module; nothing in the package may point at a shim
-        assert not [user for user, targets in graph.items() if f"tlhelpers.{name}" in targets
-                    and user.split(".")[1] not in SHIMS], f"tlhelpers.{name} is an old path: import the new one"
+        assert not [
+            user
+            for user, targets in graph.items()
+            if f"tlhelpers.{name}" in targets and user.split(".")[1] not in SHIMS
+        ], f"tlhelpers.{name} is an old path: import the new one"
     state: dict[str, str] = {}
 
     def visit(name: str, trail: list[str]) -> None:
         state[name] = "open"
         for target in graph[name]:
             if state.get(target) == "open":
-                raise AssertionError("import cycle: " + " → ".join([*trail[trail.index(target):], target]))
+                raise AssertionError("import cycle: " + " → ".join([*trail[trail.index(target) :], target]))
             if target not in state:
                 visit(target, [*trail, target])
         state[name] = "done"

@@ -50,16 +50,28 @@ def test_results_file_round_trip(tmp_path):
 def test_a_job_is_named_by_its_whole_configuration():
     job = Job("photos", 5, 0, "features")
     assert job.image_size == 128 and job.id == Job("photos", 5, 0, "features", image_size=128).id
-    others = [Job("photos", 5, 1, "features"), Job("photos", 5, 0, "fine_tuning"), Job("photos", 10, 0, "features"),
-              Job("photos", 5, 0, "features", Budget(min_steps=61)), Job("photos", 5, 0, "features", image_size=96)]
+    others = [
+        Job("photos", 5, 1, "features"),
+        Job("photos", 5, 0, "fine_tuning"),
+        Job("photos", 10, 0, "features"),
+        Job("photos", 5, 0, "features", Budget(min_steps=61)),
+        Job("photos", 5, 0, "features", image_size=96),
+    ]
     assert len({job.id, *(other.id for other in others)}) == 1 + len(others)
     with pytest.raises(ValueError, match="unknown strategy"):
         Job("photos", 5, 0, "magic")
     assert Job("photos", 5, 0, "fine_tuning_bn_updated").id != job.id  # the recipe's variants are jobs too
-    control = sweep_jobs([SweepPart("fashion_mnist", (5,), (0,), ("scratch",), image_size=128, budget=Budget(epochs=10))])
+    control = sweep_jobs(
+        [SweepPart("fashion_mnist", (5,), (0,), ("scratch",), image_size=128, budget=Budget(epochs=10))]
+    )
     assert [(j.image_size, j.budget.epochs) for j in control] == [(128, 10)], "a control part's size and budget win"
     jobs = sweep_jobs(SMALL)
-    assert [(j.seed, j.strategy) for j in jobs] == [(0, "features"), (0, "early_features"), (1, "features"), (1, "early_features")]
+    assert [(j.seed, j.strategy) for j in jobs] == [
+        (0, "features"),
+        (0, "early_features"),
+        (1, "features"),
+        (1, "early_features"),
+    ]
 
 
 def test_job_files_round_trip_and_bad_ones_are_redone(tmp_path):
@@ -69,15 +81,22 @@ def test_job_files_round_trip_and_bad_ones_are_redone(tmp_path):
     assert read_job_result(tmp_path, job) == row
     assert not list(tmp_path.glob("*.tmp")), "written atomically: no temporary file left"
     path = job_path(tmp_path, job)
-    for damage in ('{"job": {"format"', "\x00\x01 not json", json.dumps({"job": {**job.config(), "seed": 9}, "row": row}),
-                   json.dumps({"job": job.config(), "row": {"acc": 0.5}})):  # fmt: skip
+    for damage in (
+        '{"job": {"format"',
+        "\x00\x01 not json",
+        json.dumps({"job": {**job.config(), "seed": 9}, "row": row}),
+        json.dumps({"job": job.config(), "row": {"acc": 0.5}}),
+    ):
         path.write_text(damage)
         with pytest.warns(UserWarning, match="running that job again"):
             assert read_job_result(tmp_path, job) is None
 
 
 def test_dry_run_estimate_uses_the_reference_seconds():
-    reference = {"about": {"wall_seconds": 30.0}, "runs": fake_rows({"features": [1.0, 1.0]}, seconds={"features": 5.0})}
+    reference = {
+        "about": {"wall_seconds": 30.0},
+        "runs": fake_rows({"features": [1.0, 1.0]}, seconds={"features": 5.0}),
+    }
     jobs = [Job("photos", 5, seed, "features") for seed in range(4)]
     assert estimate_seconds(jobs, reference) == pytest.approx(4 * 5.0 * 3.0), "5 s a run × (30 s wall / 10 s trained)"
     assert estimate_seconds(jobs, reference, workers=2) == pytest.approx(30.0)
@@ -119,8 +138,12 @@ KILLED_AFTER_ONE = textwrap.dedent("""
 @needs_data
 def test_a_sweep_killed_part_way_resumes_to_the_same_results(tmp_path):
     cache, jobs = str(tmp_path / "cache"), sweep_jobs(SMALL)
-    killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_ONE, str(tmp_path / "killed"), cache],
-                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_ONE, str(tmp_path / "killed"), cache],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert len(list((tmp_path / "killed").glob("*.json"))) == 1, "one run finished before the power cut"
     (tmp_path / "killed" / ".half-written.json.tmp").write_text('{"job": ')  # a leftover temporary file is ignored

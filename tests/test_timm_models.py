@@ -19,17 +19,24 @@ from tlhelpers.similarity import last_batchnorm_layer
 from tlhelpers.timm_models import IMAGENET_MEAN, IMAGENET_STD, TF_MEAN, TF_STD, load_by_position
 from tlhelpers.train import topk
 
-needs_weights = pytest.mark.skipif(not EFFICIENTNET_LITE0.path.is_file(), reason="EfficientNet-Lite0 weights missing — run `make data`")
+needs_weights = pytest.mark.skipif(
+    not EFFICIENTNET_LITE0.path.is_file(), reason="EfficientNet-Lite0 weights missing — run `make data`"
+)
 
 
 def bundled_photos():
     samples = load_sample_images().images
     photos = {
-        "cat": skimage_data.chelsea(), "coffee": skimage_data.coffee(), "motorcycle": skimage_data.stereo_motorcycle()[0],
-        "temple": samples[0], "cameraman": skimage_data.camera(),
+        "cat": skimage_data.chelsea(),
+        "coffee": skimage_data.coffee(),
+        "motorcycle": skimage_data.stereo_motorcycle()[0],
+        "temple": samples[0],
+        "cameraman": skimage_data.camera(),
         "hopper": plt.imread(matplotlib.get_data_path() + "/sample_data/grace_hopper.jpg"),
-        "rocket": skimage_data.rocket(), "astronaut": skimage_data.astronaut(), "flower": samples[1],
-    }  # fmt: skip
+        "rocket": skimage_data.rocket(),
+        "astronaut": skimage_data.astronaut(),
+        "flower": samples[1],
+    }
     return {name: Image.fromarray(array).convert("RGB") for name, array in photos.items()}
 
 
@@ -45,8 +52,13 @@ def test_the_file_loads_into_timm_and_predicts_the_bundled_photos(lite0):
     weights = get_weights("efficientnet_lite0")
     transform = weights_transform(weights)
     photos = bundled_photos()
-    expected = {"cat": {"tabby", "tiger cat", "Egyptian cat"}, "coffee": {"espresso"}, "motorcycle": {"moped"},
-                "temple": {"palace"}, "cameraman": {"tripod"}}  # fmt: skip
+    expected = {
+        "cat": {"tabby", "tiger cat", "Egyptian cat"},
+        "coffee": {"espresso"},
+        "motorcycle": {"moped"},
+        "temple": {"palace"},
+        "cameraman": {"tripod"},
+    }
     for name, classes in expected.items():
         top1 = topk(lite0, transform(photos[name]), weights.meta["categories"], k=1)[0][0][0]
         assert top1 in classes, (name, top1)
@@ -57,11 +69,21 @@ def test_the_measured_normalisation_is_mean_std_one_half(lite0):
     """The first BatchNorm layer sees ImageNet's statistics under (x − 0.5) / 0.5, not under torchvision's mean/std."""
 
     def preprocessing(mean, std):
-        return v2.Compose([v2.Resize(256, interpolation=v2.InterpolationMode.BICUBIC, antialias=True), v2.CenterCrop(224),
-                           v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)])  # fmt: skip
+        return v2.Compose(
+            [
+                v2.Resize(256, interpolation=v2.InterpolationMode.BICUBIC, antialias=True),
+                v2.CenterCrop(224),
+                v2.ToImage(),
+                v2.ToDtype(torch.float32, scale=True),
+                v2.Normalize(mean, std),
+            ]
+        )
 
-    distances = first_layer_distances(lite0, list(bundled_photos().values()),
-                                      {"tf": preprocessing(TF_MEAN, TF_STD), "imagenet": preprocessing(IMAGENET_MEAN, IMAGENET_STD)})  # fmt: skip
+    distances = first_layer_distances(
+        lite0,
+        list(bundled_photos().values()),
+        {"tf": preprocessing(TF_MEAN, TF_STD), "imagenet": preprocessing(IMAGENET_MEAN, IMAGENET_STD)},
+    )
     assert distances["tf"] * 5 < distances["imagenet"], distances
     assert get_weights("efficientnet_lite0").transforms().mean == list(TF_MEAN)
 

@@ -5,10 +5,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from tests.tiny_models import TinyBatchNormCNN, TinyCNN
 from tlhelpers.models import freeze_backbone, unfreeze
 from tlhelpers.state import set_seed
 from tlhelpers.train import History, evaluate, fine_tune, fit, get_device, param_groups, predict, topk
-from tests.tiny_models import TinyBatchNormCNN, TinyCNN
 
 
 def blobs(num_items=200, seed=0):
@@ -136,15 +136,22 @@ def test_fit_patience_stops_after_epochs_without_improvement():
     train_loader, val_loader = loaders()
     history = fit(mlp(), train_loader, val_loader, epochs=30, lr=0.5, patience=2, progress=False)
     assert history.stopped_early and len(history) == history.best_epoch + 2
-    assert min(history.val_loss[history.best_epoch:]) >= history.val_loss[history.best_epoch - 1]
+    assert min(history.val_loss[history.best_epoch :]) >= history.val_loss[history.best_epoch - 1]
     with pytest.raises(ValueError, match="val_loader"):
         fit(mlp(), train_loader, epochs=1, keep_best=True, progress=False)
 
 
 def test_histories_add_up_epoch_by_epoch():
     first = History(train_loss=[3.0], train_acc=[0.1], val_loss=[2.0], val_acc=[0.2], seconds=[1.0], lr=[0.1])
-    second = History(train_loss=[2.0, 1.0], train_acc=[0.5, 0.6], val_loss=[1.5, 1.8], val_acc=[0.4, 0.3],
-                     seconds=[1.0, 1.0], lr=[0.01, 0.01], best_epoch=1)
+    second = History(
+        train_loss=[2.0, 1.0],
+        train_acc=[0.5, 0.6],
+        val_loss=[1.5, 1.8],
+        val_acc=[0.4, 0.3],
+        seconds=[1.0, 1.0],
+        lr=[0.01, 0.01],
+        best_epoch=1,
+    )
     joined = first + second
     assert joined.train_loss == [3.0, 2.0, 1.0] and joined.val_acc == [0.2, 0.4, 0.3] and joined.best_epoch == 2
 
@@ -183,4 +190,8 @@ def test_fine_tune_two_stages_freeze_the_backbone_first():
 def test_fine_tune_cosine_schedule_lowers_the_learning_rate():
     set_seed(0)
     history = fine_tune(TinyBatchNormCNN(), batches(), epochs=4, head_lr=1e-2, cosine=True, progress=False)
-    assert history.lr[0] == pytest.approx(1e-2) and history.lr == sorted(history.lr, reverse=True) and history.lr[-1] < 5e-3
+    assert (
+        history.lr[0] == pytest.approx(1e-2)
+        and history.lr == sorted(history.lr, reverse=True)
+        and history.lr[-1] < 5e-3
+    )

@@ -6,8 +6,8 @@ import datetime
 import io
 from collections.abc import Iterator
 
-import matplotlib
 import ipywidgets
+import matplotlib
 import numpy as np
 import pytest
 import torch
@@ -62,7 +62,7 @@ def uploaded_file(name: str, content: bytes) -> dict:
         "type": "image/png",
         "size": len(content),
         "content": memoryview(content),
-        "last_modified": datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+        "last_modified": datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
     }
 
 
@@ -74,8 +74,9 @@ def test_predict_topk_finds_the_cat(model):
     assert CAT_CLASSES & {category for category, _ in predictions}
     probabilities = [probability for _, probability in predictions]
     assert probabilities == sorted(probabilities, reverse=True) and sum(probabilities) <= 1.0 + 1e-6
-    assert predict_topk(model, "MobileNet_V2_Weights.IMAGENET1K_V1", Image.fromarray(data.chelsea()), k=1) == (
-        predictions[:1]
+    assert (
+        predict_topk(model, "MobileNet_V2_Weights.IMAGENET1K_V1", Image.fromarray(data.chelsea()), k=1)
+        == (predictions[:1])
     )
 
 

@@ -104,8 +104,7 @@ def check_sha256(path: str | Path, expected: str, fix: str = FIX_DATA) -> None:
     actual = sha256_file(path)
     if actual != expected:
         raise AssetError(
-            f"{path} has sha256 {actual[:12]}…, expected {expected[:12]}… "
-            f"(truncated or corrupt) — delete it and {fix}"
+            f"{path} has sha256 {actual[:12]}…, expected {expected[:12]}… (truncated or corrupt) — delete it and {fix}"
         )
 
 
@@ -153,9 +152,17 @@ FASHION_MNIST_SHA256 = {
     "y_test": "416413b9db64db5c5f0cf8d447e0c628562b09dc65b57940a084a17aa3b07443",
 }
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 
 # The ImageNet mean colour: transparent cut-outs and images are composited onto it, and
 # the usual normalisation maps it to zero, so the background carries no signal.
@@ -214,8 +221,10 @@ def results_dir(start: str | Path | None = None) -> Path:
     for folder in candidates:
         if (folder / "decision_matrix.json").is_file():
             return folder
-    raise AssetError(f"the course's results/ folder (notebooks/results in the clone) was not found from {here} — "
-                     f"run the notebook from the clone, or set ${RESULTS_VARIABLE} to that folder")  # fmt: skip
+    raise AssetError(
+        f"the course's results/ folder (notebooks/results in the clone) was not found from {here} — "
+        f"run the notebook from the clone, or set ${RESULTS_VARIABLE} to that folder"
+    )
 
 
 def asset_report() -> list[tuple[str, bool, str]]:
@@ -237,4 +246,3 @@ def read_csv_rows(path: str | Path) -> list[dict[str, str]]:
 
     with open(path, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-

@@ -149,8 +149,9 @@ def subset(dataset: ImageDataset | PreloadedDataset, indices: Sequence[int]) -> 
     if isinstance(dataset, ImageDataset):
         sources = dataset.sources
         sources = sources[indices] if isinstance(sources, np.ndarray) else [sources[i] for i in indices]
-        return ImageDataset(sources, targets, dataset.classes, keys, dataset.read, dataset.transform,
-                            dataset.name, dataset.skipped)  # fmt: skip
+        return ImageDataset(
+            sources, targets, dataset.classes, keys, dataset.read, dataset.transform, dataset.name, dataset.skipped
+        )
     raise TypeError(f"subset() needs a dataset made by tlhelpers.data, got {type(dataset).__name__}")
 
 
@@ -287,7 +288,9 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def read_image(path: str | os.PathLike | BinaryIO, max_pixels: int | None = None, draft_size: int | None = None) -> Image.Image:
+def read_image(
+    path: str | os.PathLike | BinaryIO, max_pixels: int | None = None, draft_size: int | None = None
+) -> Image.Image:
     """Open an image file (a path or an open binary file) as 8-bit RGB, upright (EXIF rotation applied), see
     :func:`to_rgb` — the one way the course reads an image: datasets, folders and the widgets' uploads.
 
@@ -438,18 +441,22 @@ def weights_transform(weights: WeightsEnum | str, image_size: int | None = None,
     crop_size, resize_size = preset.crop_size[0], preset.resize_size[0]
     image_size = image_size or crop_size
     if train:
-        geometry = [v2.RandomResizedCrop(image_size, interpolation=preset.interpolation, antialias=True),
-                    v2.RandomHorizontalFlip()]  # fmt: skip
+        geometry = [
+            v2.RandomResizedCrop(image_size, interpolation=preset.interpolation, antialias=True),
+            v2.RandomHorizontalFlip(),
+        ]
     else:
         resize_to = round(image_size * resize_size / crop_size)
         geometry = [v2.Resize(resize_to, interpolation=preset.interpolation, antialias=True), v2.CenterCrop(image_size)]
-    return v2.Compose([
-        *geometry,
-        v2.ToImage(),
-        v2.ToDtype(torch.float32, scale=True),
-        v2.Normalize(mean=list(preset.mean), std=list(preset.std)),
-        v2.ToPureTensor(),
-    ])  # fmt: skip
+    return v2.Compose(
+        [
+            *geometry,
+            v2.ToImage(),
+            v2.ToDtype(torch.float32, scale=True),
+            v2.Normalize(mean=list(preset.mean), std=list(preset.std)),
+            v2.ToPureTensor(),
+        ]
+    )
 
 
 def preload(

@@ -4,40 +4,40 @@ Kept for notebooks already handed out, whose check cells call ``exercise_checks.
 graded hidden tests, which load this file afresh (:mod:`tlhelpers.hidden_tests`).
 """
 
+from tlhelpers.exercises.checks import check_accuracy_near
 from tlhelpers.exercises.notebook01 import (
-    check_shirt_categories,
     check_cheapest_80,
-    check_unnormalised_probability,
+    check_shirt_categories,
     check_training_flops,
+    check_unnormalised_probability,
 )
 from tlhelpers.exercises.notebook02 import (
-    check_resnet_head_swap,
     check_features_shape,
     check_hardest_class,
+    check_resnet_head_swap,
 )
 from tlhelpers.exercises.notebook03 import (
     check_batchnorm_fix,
-    check_early_layer_accuracy,
     check_cartoon_accuracy,
+    check_early_layer_accuracy,
     check_training_loop,
 )
 from tlhelpers.exercises.notebook04 import (
+    check_best_epoch,
+    check_strong_augment,
     check_two_groups,
     check_two_stage,
-    check_strong_augment,
-    check_best_epoch,
 )
 from tlhelpers.exercises.notebook05 import (
-    check_layers_closer,
     check_crossover,
     check_farthest_class,
+    check_layers_closer,
     check_paired_margin,
 )
 from tlhelpers.exercises.notebook06 import (
-    check_selection_regret,
     check_kendall_tau,
+    check_selection_regret,
 )
-from tlhelpers.exercises.checks import check_accuracy_near
 
 __all__ = [
     "check_shirt_categories",

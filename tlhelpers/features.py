@@ -251,7 +251,13 @@ def train_linear_head(
         val_loader = DataLoader(TensorDataset(val_features, val_targets), batch_size=batch_size)
     optimizer = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=weight_decay)
     history = fit(
-        head, train_loader, val_loader, epochs=epochs, optimizer=optimizer, device="cpu",
-        progress=progress, channels_last=False,
-    )  # fmt: skip
+        head,
+        train_loader,
+        val_loader,
+        epochs=epochs,
+        optimizer=optimizer,
+        device="cpu",
+        progress=progress,
+        channels_last=False,
+    )
     return head, history

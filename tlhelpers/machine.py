@@ -30,7 +30,12 @@ def machine_info() -> dict[str, str | int]:
     import torchvision
 
     return {
-        "python": platform.python_version(), "torch": torch.__version__, "torchvision": torchvision.__version__,
-        "numpy": np.__version__, "platform": platform.platform(), "cpu": cpu_name(), "cpu_count": os.cpu_count() or 0,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "numpy": np.__version__,
+        "platform": platform.platform(),
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count() or 0,
         "torch_threads": torch.get_num_threads(),
-    }  # fmt: skip
+    }

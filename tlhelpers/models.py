@@ -61,8 +61,10 @@ class HeadInfo:
 
 def _check_model_name(name: str) -> None:
     if name not in torchvision.models.list_models() and name not in timm_models.MODELS:
-        raise ValueError(f"torchvision has no model {name!r} — pick one of torchvision.models.list_models(), "
-                         f"or {', '.join(timm_models.MODELS)} (timm)")  # fmt: skip
+        raise ValueError(
+            f"torchvision has no model {name!r} — pick one of torchvision.models.list_models(), "
+            f"or {', '.join(timm_models.MODELS)} (timm)"
+        )
 
 
 def get_weights(name: str = "mobilenet_v2", weights: str | WeightsEnum | None = "IMAGENET1K_V1") -> WeightsEnum | None:
@@ -128,9 +130,7 @@ def get_model(name: str = "mobilenet_v2", weights: str | WeightsEnum | None = "I
         return torchvision.models.get_model(name, weights=weights_entry, **kwargs)
     except (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
         if existed:
-            raise AssetError(
-                f"{path} cannot be loaded ({_one_line(error)}) — delete it and {fix}"
-            ) from error
+            raise AssetError(f"{path} cannot be loaded ({_one_line(error)}) — delete it and {fix}") from error
         raise AssetError(
             f"{weights_entry} is not in torch's hub cache ({path}) and could not be downloaded "
             f"({_one_line(error)}) — {fix}"
@@ -305,9 +305,7 @@ def backbone_blocks(model: nn.Module) -> list[str]:
             ]
     head_root = head_path.split(".")[0]
     return [
-        name
-        for name, child in model.named_children()
-        if name != head_root and any(True for _ in child.parameters())
+        name for name, child in model.named_children() if name != head_root and any(True for _ in child.parameters())
     ]
 
 

@@ -30,7 +30,6 @@ from PIL import Image
 from tlhelpers.data import IMAGENET_MEAN, IMAGENET_STD, to_rgb
 from tlhelpers.models import ModelZooRow, model_zoo_table, pareto_front
 
-
 Stats = Sequence[float] | None
 
 
@@ -211,8 +210,15 @@ def plot_history(histories: Any, metrics: Sequence[str] = ("loss", "acc"), title
             best = history.get("best_epoch") if isinstance(history, Mapping) else getattr(history, "best_epoch", None)
             values = _series(history, f"val_{metric}")
             if best and values:
-                ax.plot([best], [values[best - 1]], "*", color=color, markersize=13, markeredgecolor="black",
-                        label=f"{run_name} ★ kept epoch".strip())  # fmt: skip
+                ax.plot(
+                    [best],
+                    [values[best - 1]],
+                    "*",
+                    color=color,
+                    markersize=13,
+                    markeredgecolor="black",
+                    label=f"{run_name} ★ kept epoch".strip(),
+                )
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.set_title(metric)
@@ -355,8 +361,18 @@ def plot_embeddings_side_by_side(
 # --- choosing a model ----------------------------------------------------------------------
 
 
-ZOO_LABELS = ("alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_large",
-              "efficientnet_b0", "convnext_tiny", "vit_b_16", "vit_h_14")  # fmt: skip
+ZOO_LABELS = (
+    "alexnet",
+    "vgg16",
+    "resnet18",
+    "resnet50",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "efficientnet_b0",
+    "convnext_tiny",
+    "vit_b_16",
+    "vit_h_14",
+)
 
 
 def plot_model_zoo(
@@ -382,8 +398,15 @@ def plot_model_zoo(
         x, y, sizes = [r.gflops for r in chosen], [r.acc1 for r in chosen], [area(r.num_params) for r in chosen]
         ax.scatter(x, y, s=sizes, color=color, alpha=alpha, edgecolor=edgecolor, linewidth=0.5)
     front = pareto_front(rows)
-    ax.step([r.gflops for r in front], [r.acc1 for r in front], where="post", color="gray", linestyle="--",
-            linewidth=1, label="Pareto front")  # fmt: skip
+    ax.step(
+        [r.gflops for r in front],
+        [r.acc1 for r in front],
+        where="post",
+        color="gray",
+        linestyle="--",
+        linewidth=1,
+        label="Pareto front",
+    )
     for model_name in dict.fromkeys(row.model for row in highlighted):
         best = max((row for row in highlighted if row.model == model_name), key=lambda row: row.acc1)
         ax.annotate(model_name, (best.gflops, best.acc1), xytext=(6, -4), textcoords="offset points", fontsize=8)
@@ -448,11 +471,23 @@ def plot_decision_matrix(
             if tied[row, col]:
                 ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor="0.88", edgecolor="0.55", hatch="//"))
                 dark = False
-            ax.text(col, row, text, ha="center", va="center", fontsize=10, color="white" if dark else "black",
-                    bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"} if tied[row, col] else None)
+            ax.text(
+                col,
+                row,
+                text,
+                ha="center",
+                va="center",
+                fontsize=10,
+                color="white" if dark else "black",
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"} if tied[row, col] else None,
+            )
     if tied.any():
-        ax.legend(handles=[Patch(facecolor="0.88", edgecolor="0.55", hatch="//", label=tie_label)],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False)
+        ax.legend(
+            handles=[Patch(facecolor="0.88", edgecolor="0.55", hatch="//", label=tie_label)],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.08),
+            frameon=False,
+        )
     if title:
         ax.set_title(title)
     return fig
@@ -493,8 +528,14 @@ def plot_learning_curves(
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
     if handles:
-        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(len(handles), 5),
-                   fontsize=8, frameon=False)  # fmt: skip
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="outside lower center",
+            ncols=min(len(handles), 5),
+            fontsize=8,
+            frameon=False,
+        )
     if title:
         fig.suptitle(title)
     return fig
@@ -566,8 +607,14 @@ def plot_scores_vs_accuracy(
     for ax in axes.flat:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(label, handle)
-    fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncols=min(len(handles), 4),
-               fontsize=8, frameon=False)  # fmt: skip
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="outside lower center",
+        ncols=min(len(handles), 4),
+        fontsize=8,
+        frameon=False,
+    )
     if title:
         fig.suptitle(title)
     return fig

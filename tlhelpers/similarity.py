@@ -210,8 +210,10 @@ def score_spread(
     """
     layer, only = _one_layer(model, moments, layer)
     size = min(subset_size, len(moments))
-    scores = [score_from_moments(model, only.subset(seeded_choice(len(only), size, seed)), layer)
-              for seed in range(num_subsets)]  # fmt: skip
+    scores = [
+        score_from_moments(model, only.subset(seeded_choice(len(only), size, seed)), layer)
+        for seed in range(num_subsets)
+    ]
     return float(np.mean(scores)), float(np.std(scores)), scores
 
 

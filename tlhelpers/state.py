@@ -44,8 +44,8 @@ def set_seed(seed: int, deterministic: bool = True) -> None:
 def seeded(seed: int) -> Iterator[None]:
     """Run the block with torch's CPU generator seeded by ``seed``; restore the global state after.
 
-        with seeded(0):
-            head = nn.Linear(1280, 5)   # the same initial weights on every run
+    with seeded(0):
+        head = nn.Linear(1280, 5)   # the same initial weights on every run
     """
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)

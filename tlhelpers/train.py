@@ -57,8 +57,7 @@ class History:
         """One dict per epoch (``epoch`` counts from 1), ready for a table or a CSV writer."""
         columns = [name for name in _PER_EPOCH if len(getattr(self, name)) == len(self)]
         return [
-            {"epoch": index + 1, **{name: getattr(self, name)[index] for name in columns}}
-            for index in range(len(self))
+            {"epoch": index + 1, **{name: getattr(self, name)[index] for name in columns}} for index in range(len(self))
         ]
 
     def __add__(self, later: History) -> History:
@@ -175,7 +174,9 @@ def fit(
     if optimizer is None:
         parameters = trainable_parameters(model)
         if not parameters:
-            raise ValueError("every parameter is frozen, so there is nothing to train — unfreeze the head or some blocks")
+            raise ValueError(
+                "every parameter is frozen, so there is nothing to train — unfreeze the head or some blocks"
+            )
         optimizer = torch.optim.Adam(parameters, lr=lr)
     loss_fn = loss_fn if loss_fn is not None else nn.CrossEntropyLoss()
     deadline = time.perf_counter() + max_seconds if max_seconds is not None else math.inf
@@ -321,12 +322,21 @@ def fine_tune(
     history = History()
     if head_epochs:
         unfreeze(model, 0)  # stage 1: only the head trains, on the frozen backbone
-        stage_options = {name: fit_options[name] for name in ("device", "progress", "channels_last") if name in fit_options}
+        stage_options = {
+            name: fit_options[name] for name in ("device", "progress", "channels_last") if name in fit_options
+        }
         history = fit(model, train_loader, val_loader, epochs=head_epochs, lr=head_lr, **stage_options)
         unfreeze(model, len(backbone_blocks(model)))  # stage 2: every layer
     if batchnorm == "kept":
         freeze_batchnorm_statistics(model)
     optimizer = torch.optim.Adam(param_groups(model, head_lr=head_lr, backbone_lr=backbone_lr))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs - head_epochs) if cosine else None
-    return history + fit(model, train_loader, val_loader, epochs=epochs - head_epochs, optimizer=optimizer,
-                         scheduler=scheduler, **fit_options)  # fmt: skip
+    return history + fit(
+        model,
+        train_loader,
+        val_loader,
+        epochs=epochs - head_epochs,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        **fit_options,
+    )

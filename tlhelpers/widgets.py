@@ -19,7 +19,7 @@ import ipywidgets
 import numpy as np
 from IPython.display import display
 from matplotlib.figure import Figure
-from PIL import Image, ImageOps
+from PIL import Image
 from torch import nn
 
 from tlhelpers.data import read_image, to_rgb
@@ -140,9 +140,7 @@ def slider_explorer(
     if not values:
         raise ValueError("slider_explorer needs at least one value to show")
     default = values[0] if default is None else default
-    slider = ipywidgets.SelectionSlider(
-        options=values, value=default, description=description, continuous_update=False
-    )
+    slider = ipywidgets.SelectionSlider(options=values, value=default, description=description, continuous_update=False)
     output = ipywidgets.Output()
 
     def on_slider_change(change: dict[str, Any]) -> None:

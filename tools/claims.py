@@ -42,8 +42,8 @@ CITED: dict[str, dict[str, str]] = {
     },
     "06": {
         "0.5": "LogME's weighted Kendall tau over ImageNet models, low end across eight target datasets: Agostinelli et al., "
-               "How stable are transferability metrics evaluations?, ECCV 2022 (the range as the course's issue #17 "
-               "summarises it)",
+        "How stable are transferability metrics evaluations?, ECCV 2022 (the range as the course's issue #17 "
+        "summarises it)",
         "0.8": "the same, high end (Agostinelli et al., ECCV 2022)",
     },
 }
@@ -63,12 +63,16 @@ _IGNORED_CONTEXT = [
     re.compile(r"<[^>]+>"),  # html tags
     re.compile(r"(?m)^#+ \d+(\.\d+)?\.?"),  # section numbers in headings
     re.compile(r"(?m)^\s*\d+\.\s"),  # numbered list items
-    re.compile(r"\b(?:notebooks?|sections?|exercises?|cells?|steps?|items?|Case|stage|stop)\s+\d+(?:\s*(?:–|-|and|or|,)\s*\d+)*",
-               re.I),  # cross-references: notebook 03, sections 2 and 4
+    re.compile(
+        r"\b(?:notebooks?|sections?|exercises?|cells?|steps?|items?|Case|stage|stop)\s+\d+(?:\s*(?:–|-|and|or|,)\s*\d+)*",
+        re.I,
+    ),  # cross-references: notebook 03, sections 2 and 4
     re.compile(r"\b(?:19|20)\d\d\b"),  # years
     re.compile(r"\d[\d,]*(?:\s?×\s?\d[\d,]*)+"),  # sizes: 224 × 224, 7 × 7 × 1,280 — checked as shapes below
 ]
-_SHAPE = re.compile(r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d+)\s?×\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\s?×\s?(\d{1,3}(?:,\d{3})+|\d+))?")
+_SHAPE = re.compile(
+    r"(?<![\d,])(\d{1,3}(?:,\d{3})+|\d+)\s?×\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\s?×\s?(\d{1,3}(?:,\d{3})+|\d+))?"
+)
 
 
 def _scale(unit: str) -> float:
@@ -149,14 +153,21 @@ def _chunks(notebook) -> list[tuple[int, str, list]]:
                 heading = re.match(r"## (\d+)\.", part)
                 if heading:
                     numbers[heading.group(1)] = len(sections) - 1
-            whole = len(sections) == 1 or bool(re.match(r"## (Summary|Exercises)", part)) or (
-                number == 0 and not part.startswith("## ") and bool(pieces) and pieces[-1][3])
+            whole = (
+                len(sections) == 1
+                or bool(re.match(r"## (Summary|Exercises)", part))
+                or (number == 0 and not part.startswith("## ") and bool(pieces) and pieces[-1][3])
+            )
             pieces.append((index, part, len(sections) - 1, whole))
     everything = [cell for cells in sections for cell in cells]
     chunks = []
     for index, part, section, whole in pieces:
-        named = {numbers[n] for group in re.findall(r"\bsections?\s+((?:\d+(?:\s*(?:,|and|–|-)\s*)?)+)", part)
-                 for n in re.findall(r"\d+", group) if n in numbers}
+        named = {
+            numbers[n]
+            for group in re.findall(r"\bsections?\s+((?:\d+(?:\s*(?:,|and|–|-)\s*)?)+)", part)
+            for n in re.findall(r"\d+", group)
+            if n in numbers
+        }
         parameters = [cell for cell in everything if "parameters" in cell.metadata.get("tags", [])]
         scope = everything if whole else parameters + [cell for k in sorted({section} | named) for cell in sections[k]]
         chunks.append((index, part, scope))
@@ -173,7 +184,9 @@ def _backed(value: float, decimals: int, percent: bool, numbers: set[float]) -> 
     if percent:
         candidates += [100 * number for number in numbers if number <= 1]
     tolerance = 0.5 * 10**-decimals
-    return any(abs(number - value) <= max(tolerance, 0.05 * value if value >= 1e4 else 0) + 1e-9 for number in candidates)
+    return any(
+        abs(number - value) <= max(tolerance, 0.05 * value if value >= 1e4 else 0) + 1e-9 for number in candidates
+    )
 
 
 def unbacked(path: Path) -> list[str]:
@@ -185,8 +198,9 @@ def unbacked(path: Path) -> list[str]:
     """
     notebook = nbformat.read(path, as_version=4)
     cited = CITED.get(path.stem.split("_")[0], {})
-    everything = "\n".join(part for code in notebook.cells if code.cell_type == "code"
-                           for part in (code.source, _output_text(code)))
+    everything = "\n".join(
+        part for code in notebook.cells if code.cell_type == "code" for part in (code.source, _output_text(code))
+    )
     all_numbers = _numbers_in(everything)
     flat = re.sub(r"\s", "", everything).replace("×", "x").replace(",", "x")
     problems = []

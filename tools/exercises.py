@@ -72,8 +72,14 @@ def nbgrader_environment(course: Path) -> dict[str, str]:
 
 def nbgrader(course: Path, *arguments: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     """Run the stock nbgrader command line in ``course``."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=course, env=nbgrader_environment(course),
-                          capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *arguments],
+        cwd=course,
+        env=nbgrader_environment(course),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def make_course(course: Path, instructors: list[Path], cell_timeout: int = CELL_TIMEOUT_S) -> None:
@@ -86,9 +92,13 @@ def make_course(course: Path, instructors: list[Path], cell_timeout: int = CELL_
         result = nbgrader(course, "generate_assignment", name, "--force")
         released = course / "release" / name / f"{name}.ipynb"
         if result.returncode != 0 or not released.exists():
-            lines = [line for line in (result.stdout + result.stderr).splitlines() if "ERROR" in line or "Error" in line]
-            raise SystemExit(f"{instructor.name}: nbgrader generate_assignment failed ({lines[0] if lines else 'no output'})"
-                             " — check its BEGIN/END SOLUTION and HIDDEN TESTS markers")  # fmt: skip
+            lines = [
+                line for line in (result.stdout + result.stderr).splitlines() if "ERROR" in line or "Error" in line
+            ]
+            raise SystemExit(
+                f"{instructor.name}: nbgrader generate_assignment failed ({lines[0] if lines else 'no output'})"
+                " — check its BEGIN/END SOLUTION and HIDDEN TESTS markers"
+            )
 
 
 def released_student_notebook(course: Path, instructor: Path) -> nbformat.NotebookNode:
@@ -101,8 +111,10 @@ def released_student_notebook(course: Path, instructor: Path) -> nbformat.Notebo
 
 def cell_contents(notebook: nbformat.NotebookNode) -> list[tuple]:
     """What generation decides, cell by cell: outputs and execution counts are the runner's business."""
-    return [(cell.get("id"), cell.cell_type, cell.source, nbformat.writes(nbformat.from_dict({"m": cell.metadata})))
-            for cell in notebook.cells]  # fmt: skip
+    return [
+        (cell.get("id"), cell.cell_type, cell.source, nbformat.writes(nbformat.from_dict({"m": cell.metadata})))
+        for cell in notebook.cells
+    ]
 
 
 def main() -> int:

@@ -65,8 +65,12 @@ def tagged(text: str, tag: str, cell_id: str) -> nbformat.NotebookNode:
 def with_navigation(notebook: nbformat.NotebookNode, text: str) -> None:
     """Navigation directly after the title cell and as the very last cell."""
     cells = [cell for cell in notebook.cells if NAV_TAG not in cell.metadata.get("tags", [])]
-    notebook.cells = [cells[0], tagged(text, NAV_TAG, "navigation-top"), *cells[1:],
-                      tagged(text, NAV_TAG, "navigation-bottom")]
+    notebook.cells = [
+        cells[0],
+        tagged(text, NAV_TAG, "navigation-top"),
+        *cells[1:],
+        tagged(text, NAV_TAG, "navigation-bottom"),
+    ]
 
 
 def with_contents(notebook: nbformat.NotebookNode, text: str) -> None:

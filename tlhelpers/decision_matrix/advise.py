@@ -44,10 +44,10 @@ from torch import nn
 from tlhelpers.assets import AssetError
 from tlhelpers.data import ImageFolderError, count_per_class, image_folder, per_class_subset, weights_transform
 from tlhelpers.decision_matrix.config import BACKBONES, DATASETS, IMAGE_SIZES, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
-from tlhelpers.models import get_model, get_weights
 from tlhelpers.decision_matrix.results import Verdict, load_results, summarize, verdict
-from tlhelpers.selection import SCORES, rank_candidates
 from tlhelpers.decision_matrix.selection_results import QUESTIONS, selection_table
+from tlhelpers.models import get_model, get_weights
+from tlhelpers.selection import SCORES, rank_candidates
 from tlhelpers.similarity import SCORE_IMAGES, similarity_score
 
 SCORE_SIZE_PX = 224  # the weights' own crop size, at which the similarity score is taken
@@ -80,12 +80,16 @@ class Advice:
         short_sides = sorted(min(size) for size in self.sizes)
         median = short_sides[len(short_sides) // 2]
         widths, heights = sorted(w for w, _ in self.sizes), sorted(h for _, h in self.sizes)
-        line = (f"image sizes: median {widths[len(widths) // 2]} × {heights[len(heights) // 2]} px, shorter side "
-                f"{short_sides[0]}–{short_sides[-1]} px")  # fmt: skip
+        line = (
+            f"image sizes: median {widths[len(widths) // 2]} × {heights[len(heights) // 2]} px, shorter side "
+            f"{short_sides[0]}–{short_sides[-1]} px"
+        )
         if median < SMALL_IMAGE_PX:
-            line += (f"\n  warning: most images are under {SMALL_IMAGE_PX} px; the score resizes to {SCORE_SIZE_PX} px and "
-                     f"the sweep trained at {min(IMAGE_SIZES.values())}–{max(IMAGE_SIZES.values())} px, so these are upscaled many times — "
-                     "read the placement with care, and validate on your own split")  # fmt: skip
+            line += (
+                f"\n  warning: most images are under {SMALL_IMAGE_PX} px; the score resizes to {SCORE_SIZE_PX} px and "
+                f"the sweep trained at {min(IMAGE_SIZES.values())}–{max(IMAGE_SIZES.values())} px, so these are upscaled many times — "
+                "read the placement with care, and validate on your own split"
+            )
         return line
 
     @property
@@ -107,8 +111,10 @@ class Advice:
 
     def __str__(self) -> str:
         width = max(len(name) for name in self.counts)
-        lines = [f"folder: {self.root} — {len(self.counts)} classes, {sum(self.counts.values())} images"
-                 + (f" ({self.skipped} files skipped)" if self.skipped else "")]  # fmt: skip
+        lines = [
+            f"folder: {self.root} — {len(self.counts)} classes, {sum(self.counts.values())} images"
+            + (f" ({self.skipped} files skipped)" if self.skipped else "")
+        ]
         lines += [f"  {name:<{width}}  {count:>6}" for name, count in self.counts.items()]
         smallest = min(self.counts.values())
         note = f"; smallest class: {smallest}" if smallest < self.images_per_class else ""
@@ -116,8 +122,10 @@ class Advice:
         lines.append(self.size_summary)
         ordered = sorted(self.references.items(), key=lambda item: item[1])
         scale = " | ".join(f"{DATASETS[name]} {score:.2f}" for name, score in ordered)
-        lines.append(f"similarity to ImageNet: {self.score:.2f} on {self.scored_images} images "
-                     "(0 = like ImageNet, larger = farther)")  # fmt: skip
+        lines.append(
+            f"similarity to ImageNet: {self.score:.2f} on {self.scored_images} images "
+            "(0 = like ImageNet, larger = farther)"
+        )
         lines.append(f"  references: {scale}")
         lines.append(f"  → {self.placement}")
         lines.append(f"recommended: {STRATEGIES[self.strategy]}")
@@ -140,7 +148,9 @@ def choose(results: dict, score: float, images_per_class: int) -> tuple[str, int
     amounts = {name: sorted({row["n_per_class"] for row in summary if row["dataset"] == name}) for name in references}
     amounts = {name: values for name, values in amounts.items() if values}
     if not amounts:
-        raise ValueError("the results file has no runs of its reference datasets — run `python -m tlhelpers.decision_matrix.sweep`")
+        raise ValueError(
+            "the results file has no runs of its reference datasets — run `python -m tlhelpers.decision_matrix.sweep`"
+        )
     # The reference nearest in similarity — if it was measured up to (about) this many images per class;
     # otherwise the nearest in similarity among those that were, and the reason says so.
     nearest = min(amounts, key=lambda name: abs(references[name] - score))
@@ -148,17 +158,24 @@ def choose(results: dict, score: float, images_per_class: int) -> tuple[str, int
     reference = min(covering, key=lambda name: abs(references[name] - score))
     measured_n = min(amounts[reference], key=lambda n: (abs(math.log(n) - math.log(max(images_per_class, 1))), n))
     found = verdict(results["runs"], reference, measured_n)
-    seconds = {row["strategy"]: row["seconds"] for row in summary
-               if row["dataset"] == reference and row["n_per_class"] == measured_n}  # fmt: skip
+    seconds = {
+        row["strategy"]: row["seconds"]
+        for row in summary
+        if row["dataset"] == reference and row["n_per_class"] == measured_n
+    }
     if reference == nearest:
         where = f"on {DATASETS[reference]}, the nearest reference, at {_images(measured_n)} per class"
     else:
-        where = (f"{DATASETS[nearest]} is nearer in similarity but was measured only up to "
-                 f"{_images(amounts[nearest][-1])} per class; on {DATASETS[reference]}, the nearest reference measured "
-                 f"at your amount, at {_images(measured_n)} per class")  # fmt: skip
+        where = (
+            f"{DATASETS[nearest]} is nearer in similarity but was measured only up to "
+            f"{_images(amounts[nearest][-1])} per class; on {DATASETS[reference]}, the nearest reference measured "
+            f"at your amount, at {_images(measured_n)} per class"
+        )
     means, winner, runner_up = found.means, found.winner, found.runner_up
-    versus = (f"{STRATEGIES[winner]} {_percent(means[winner])} vs {STRATEGIES[runner_up]} "
-              f"{_percent(means[runner_up])}, margin {found.margin_text()} points")  # fmt: skip
+    versus = (
+        f"{STRATEGIES[winner]} {_percent(means[winner])} vs {STRATEGIES[runner_up]} "
+        f"{_percent(means[runner_up])}, margin {found.margin_text()} points"
+    )
     if found.clear:
         strategy, reason = winner, f"{where}, it won clearly: {versus}"
     else:
@@ -204,12 +221,20 @@ def advise(
         with Image.open(source) as image:
             sizes.append(image.size)
     return Advice(
-        root=str(root), counts=counts, skipped=len(dataset.skipped), score=score,
+        root=str(root),
+        counts=counts,
+        skipped=len(dataset.skipped),
+        score=score,
         scored_images=min(num_images, len(dataset)),
         references={name: entry["score"] for name, entry in results["similarity"].items()},
-        images_per_class=images_per_class, reference=reference, measured_n=measured_n,
-        strategy=strategy, reason=reason, verdict=found, sizes=sizes,
-    )  # fmt: skip
+        images_per_class=images_per_class,
+        reference=reference,
+        measured_n=measured_n,
+        strategy=strategy,
+        reason=reason,
+        verdict=found,
+        sizes=sizes,
+    )
 
 
 RANK_IMAGE_SIZE = 128  # the photos' size in the measurement; also keeps scoring to seconds on a laptop
@@ -228,21 +253,33 @@ class Ranking:
 
     def __str__(self) -> str:
         tau, low, high = self.evidence["tau"], *self.evidence["tau_interval"]
-        lines = [f"backbone × layer, ranked by {SCORES[self.score]} on {self.num_images} of your images at "
-                 f"{self.image_size} px (higher is better):"]  # fmt: skip
+        lines = [
+            f"backbone × layer, ranked by {SCORES[self.score]} on {self.num_images} of your images at "
+            f"{self.image_size} px (higher is better):"
+        ]
         for rank, candidate in enumerate(self.candidates, 1):
             values = "  ".join(f"{name} {candidate.scores[name]:+.3f}" for name in SCORES if name in candidate.scores)
             lines.append(f"  {rank}. {candidate.model:<20} {candidate.layer:<12} {values}")
-        lines.append(f"why {self.score}: in the course's measurement its order agreed best with the accuracy of a linear "
-                     f"probe: Kendall's τ {tau:+.2f} (95 % CI {low:+.2f} to {high:+.2f}) over {self.evidence['draws']} "
-                     f"draws; it picked the best candidate in {self.evidence['right']} of them")  # fmt: skip
-        lines.append("caveat: a score ranks candidates on the same images, nothing more; two datasets and two backbones "
-                     "measured it — train the top two and let your validation set decide")  # fmt: skip
+        lines.append(
+            f"why {self.score}: in the course's measurement its order agreed best with the accuracy of a linear "
+            f"probe: Kendall's τ {tau:+.2f} (95 % CI {low:+.2f} to {high:+.2f}) over {self.evidence['draws']} "
+            f"draws; it picked the best candidate in {self.evidence['right']} of them"
+        )
+        lines.append(
+            "caveat: a score ranks candidates on the same images, nothing more; two datasets and two backbones "
+            "measured it — train the top two and let your validation set decide"
+        )
         return "\n".join(lines)
 
 
-def rank_backbones(root: str | Path, models: Sequence[str], selection: dict | str | Path,
-                   per_class: int = RANK_PER_CLASS, image_size: int = RANK_IMAGE_SIZE, seed: int = 0) -> Ranking:
+def rank_backbones(
+    root: str | Path,
+    models: Sequence[str],
+    selection: dict | str | Path,
+    per_class: int = RANK_PER_CLASS,
+    image_size: int = RANK_IMAGE_SIZE,
+    seed: int = 0,
+) -> Ranking:
     """Rank each of ``models`` at its last layer and at its measured earlier block on the folder ``root``.
 
     The score is the one with the highest measured τ among those that rank layers too
@@ -250,7 +287,9 @@ def rank_backbones(root: str | Path, models: Sequence[str], selection: dict | st
     """
     selection = selection if isinstance(selection, dict) else load_results(selection)
     layered = [q for q in QUESTIONS if len(q.layers) > 1]
-    overall = {entry["question"]: entry for entry in selection_table(selection["runs"], layered) if entry["dataset"] == "all"}
+    overall = {
+        entry["question"]: entry for entry in selection_table(selection["runs"], layered) if entry["dataset"] == "all"
+    }
     if not overall:
         raise ValueError("the model-selection results have no scored runs — run `make selection`")
     question = max(layered, key=lambda q: overall[q.label]["tau"])
@@ -274,13 +313,25 @@ def rank_backbones(root: str | Path, models: Sequence[str], selection: dict | st
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", help="folder laid out as PATH/<class_name>/<image>")
-    parser.add_argument("--results", type=Path, default=None, help="results of `python -m tlhelpers.decision_matrix.sweep` (the course's: notebooks/results/decision_matrix.json)")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="results of `python -m tlhelpers.decision_matrix.sweep` (the course's: notebooks/results/decision_matrix.json)",
+    )
     parser.add_argument("--images", type=int, default=SCORE_IMAGES, help="images to score (default: %(default)s)")
-    parser.add_argument("--models", default=None,
-                        help="also rank these backbones × layers for your labels, comma-separated "
-                             "(e.g. mobilenet_v2,efficientnet_lite0)")  # fmt: skip
-    parser.add_argument("--selection", type=Path, default=Path("notebooks/results/model_selection.json"),
-                        help="results of `make selection` that say which score to trust (default: %(default)s)")
+    parser.add_argument(
+        "--models",
+        default=None,
+        help="also rank these backbones × layers for your labels, comma-separated "
+        "(e.g. mobilenet_v2,efficientnet_lite0)",
+    )
+    parser.add_argument(
+        "--selection",
+        type=Path,
+        default=Path("notebooks/results/model_selection.json"),
+        help="results of `make selection` that say which score to trust (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.results is not None or args.models is None:

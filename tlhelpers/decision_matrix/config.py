@@ -50,8 +50,12 @@ STRATEGIES = {
     "fine_tuning": "fine-tuning (all layers)",
 }
 
-SHORT_NAMES = {"scratch": "from scratch", "features": "feature extraction", "early_features": "earlier block",
-               "fine_tuning": "fine-tuning"}  # fmt: skip
+SHORT_NAMES = {
+    "scratch": "from scratch",
+    "features": "feature extraction",
+    "early_features": "earlier block",
+    "fine_tuning": "fine-tuning",
+}
 
 DATASETS = {
     "photos": "photo stamps",
@@ -94,7 +98,9 @@ class SweepPart:
     strategies: tuple[str, ...] = tuple(STRATEGIES)
     image_size: int = 0
     budget: Budget | None = None
-    models: tuple[tuple[str, str, str], ...] = ((MODEL_NAME, WEIGHTS_NAME, EARLY_BLOCK),)  # (model, weights, earlier block)
+    models: tuple[tuple[str, str, str], ...] = (
+        (MODEL_NAME, WEIGHTS_NAME, EARLY_BLOCK),
+    )  # (model, weights, earlier block)
     scores: bool = False  # feature extraction also scores its features (model selection, notebook 06)
 
 

@@ -57,7 +57,9 @@ def load_pool(name: str, image_size: int | None = None, model: str = MODEL_NAME,
         everything, used = stamps("photo", "all", transform), set(train.keys)
         evaluation = subset(everything, [i for i, key in enumerate(everything.keys) if key not in used])
         cartoons = stamps("cartoon", "all", transform)
-        return Pool(name, train, {"eval": preload(evaluation, progress=False), "cartoons": preload(cartoons, progress=False)})
+        return Pool(
+            name, train, {"eval": preload(evaluation, progress=False), "cartoons": preload(cartoons, progress=False)}
+        )
     if name == "cartoons":
         return Pool(name, keep_classes(stamps("cartoon", "all", transform), CARTOON_CLASSES), {}, hold_out_rest=True)
     test = per_class_subset(fashion_mnist("test", transform), FASHION_MNIST_EVAL_PER_CLASS, seed=0)

@@ -29,7 +29,9 @@ def load_results(path: str | Path) -> dict:
     """A results file written by :mod:`tlhelpers.decision_matrix.sweep`, as a dict (``about``, ``similarity``, ``runs``)."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found — run `python -m tlhelpers.decision_matrix.sweep --output {path}` to produce it")
+        raise FileNotFoundError(
+            f"{path} not found — run `python -m tlhelpers.decision_matrix.sweep --output {path}` to produce it"
+        )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -45,11 +47,17 @@ def summarize(rows: Sequence[dict], key: str = "acc") -> list[dict]:
     summary = []
     for (dataset, n_per_class, strategy), members in groups.items():
         values = np.array([member[key] for member in members])
-        summary.append({
-            "dataset": dataset, "n_per_class": n_per_class, "strategy": strategy,
-            "mean": float(values.mean()), "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0, "num_seeds": len(values),
-            "seconds": float(np.mean([member["seconds"] for member in members])),
-        })  # fmt: skip
+        summary.append(
+            {
+                "dataset": dataset,
+                "n_per_class": n_per_class,
+                "strategy": strategy,
+                "mean": float(values.mean()),
+                "std": float(values.std(ddof=1)) if len(values) > 1 else 0.0,
+                "num_seeds": len(values),
+                "seconds": float(np.mean([member["seconds"] for member in members])),
+            }
+        )
     return summary
 
 
@@ -114,14 +122,15 @@ class Verdict:
 
     @property
     def outcome(self) -> str:
-        """"clear" or "tie", the rule's word for this point."""
+        """ "clear" or "tie", the rule's word for this point."""
         return "clear" if self.clear else "tie"
 
     def margin_text(self) -> str:
         """The margin in points with its interval, e.g. "+4 (95 % CI +1 to +7; 3 seeds)"."""
         low, high = (100 * value for value in self.interval)
-        return (f"+{100 * self.margin:.0f} ({100 * CONFIDENCE:.0f} % CI {low:+.0f} to {high:+.0f}; "
-                f"{self.num_seeds} seeds)")  # fmt: skip
+        return (
+            f"+{100 * self.margin:.0f} ({100 * CONFIDENCE:.0f} % CI {low:+.0f} to {high:+.0f}; {self.num_seeds} seeds)"
+        )
 
 
 def verdict(rows: Sequence[dict], dataset: str, n_per_class: int, among: Sequence[str] | None = None) -> Verdict:
@@ -141,8 +150,18 @@ def verdict(rows: Sequence[dict], dataset: str, n_per_class: int, among: Sequenc
     seeds = sorted(set(by_strategy[winner]) & set(by_strategy[runner_up]))
     differences = np.array([by_strategy[winner][s] - by_strategy[runner_up][s] for s in seeds])
     spread = float(differences.std(ddof=1)) if len(differences) > 1 else math.nan
-    return Verdict(dataset, n_per_class, winner, runner_up, means[winner], float(differences.mean()), spread,
-                   len(differences), paired_interval(differences), means)  # fmt: skip
+    return Verdict(
+        dataset,
+        n_per_class,
+        winner,
+        runner_up,
+        means[winner],
+        float(differences.mean()),
+        spread,
+        len(differences),
+        paired_interval(differences),
+        means,
+    )
 
 
 def rule_outcome(rows: Sequence[dict], dataset: str, n_per_class: int, picks: Sequence[str]) -> tuple[str, Verdict]:
@@ -171,9 +190,10 @@ def learning_curves(rows: Sequence[dict], key: str = "acc") -> dict[str, dict[st
             points = [row for row in summary if row["dataset"] == dataset and row["strategy"] == strategy]
             if points:
                 curves.setdefault(DATASETS[dataset], {})[STRATEGIES[strategy]] = (
-                    [row["n_per_class"] for row in points], [row["mean"] for row in points],
+                    [row["n_per_class"] for row in points],
+                    [row["mean"] for row in points],
                     [row["std"] for row in points],
-                )  # fmt: skip
+                )
     return curves
 
 
@@ -184,16 +204,20 @@ def quadrant_verdicts(rows: Sequence[dict]) -> dict[tuple[str, str], Verdict]:
 
 def rules_table(rows: Sequence[dict]) -> str:
     """Each quadrant: its point, the winner with its margin and the rule's word, and each source's claim held or not."""
-    lines = [f"{'quadrant':20} {'point':24} {'measured winner':34} {'margin over runner-up':34} "
-             + " ".join(f"{name + ' claim':>30}" for name in RULES)]  # fmt: skip
+    lines = [
+        f"{'quadrant':20} {'point':24} {'measured winner':34} {'margin over runner-up':34} "
+        + " ".join(f"{name + ' claim':>30}" for name in RULES)
+    ]
     for quadrant, (dataset, n) in QUADRANTS.items():
         found = verdict(rows, dataset, n)
         cells = []
         for rule in RULES.values():
             outcome, _ = rule_outcome(rows, dataset, n, rule[quadrant])
             cells.append(f"{' / '.join(SHORT_NAMES[s] for s in rule[quadrant])}: {outcome}")
-        lines.append(f"{', '.join(quadrant):20} {DATASETS[dataset] + f', {n}/class':24} {STRATEGIES[found.winner]:34} "
-                     f"{found.margin_text() + ': ' + found.outcome:34} " + " ".join(f"{c:>30}" for c in cells))  # fmt: skip
+        lines.append(
+            f"{', '.join(quadrant):20} {DATASETS[dataset] + f', {n}/class':24} {STRATEGIES[found.winner]:34} "
+            f"{found.margin_text() + ': ' + found.outcome:34} " + " ".join(f"{c:>30}" for c in cells)
+        )
     return "\n".join(lines)
 
 
@@ -236,12 +260,19 @@ def compare_runs(new_rows: Sequence[dict], reference_rows: Sequence[dict], min_t
         ref = reference[point]
         seeds = [r for r in new_rows if (r["dataset"], r["n_per_class"], r["strategy"]) == point]
         tolerance = max(2 * ref["std"], min_tolerance)
-        compared.append({
-            "dataset": point[0], "n_per_class": point[1], "strategy": point[2],
-            "mean": row["mean"], "reference_mean": ref["mean"], "reference_std": ref["std"],
-            "within": abs(row["mean"] - ref["mean"]) <= tolerance,
-            "identical": sum(by_seed.get(point + (r["seed"],)) == r["acc"] for r in seeds), "seeds": len(seeds),
-        })  # fmt: skip
+        compared.append(
+            {
+                "dataset": point[0],
+                "n_per_class": point[1],
+                "strategy": point[2],
+                "mean": row["mean"],
+                "reference_mean": ref["mean"],
+                "reference_std": ref["std"],
+                "within": abs(row["mean"] - ref["mean"]) <= tolerance,
+                "identical": sum(by_seed.get(point + (r["seed"],)) == r["acc"] for r in seeds),
+                "seeds": len(seeds),
+            }
+        )
     return compared
 
 
@@ -250,22 +281,31 @@ def comparison_report(compared: Sequence[dict]) -> str:
     lines = [f"{'point':<24}{'strategy':<16}{'new':>6}{'committed':>16}  identical seeds"]
     for row in compared:
         if not row["within"]:
-            lines.append(f"{row['dataset'] + ' ' + str(row['n_per_class']) + '/class':<24}{row['strategy']:<16}"
-                         f"{100 * row['mean']:5.1f}%{100 * row['reference_mean']:9.1f} ± {100 * row['reference_std']:3.1f}"
-                         f"  {row['identical']}/{row['seeds']}  OUTSIDE")  # fmt: skip
+            lines.append(
+                f"{row['dataset'] + ' ' + str(row['n_per_class']) + '/class':<24}{row['strategy']:<16}"
+                f"{100 * row['mean']:5.1f}%{100 * row['reference_mean']:9.1f} ± {100 * row['reference_std']:3.1f}"
+                f"  {row['identical']}/{row['seeds']}  OUTSIDE"
+            )
     within = sum(row["within"] for row in compared)
     identical, seeds = sum(row["identical"] for row in compared), sum(row["seeds"] for row in compared)
-    lines.append(f"{within} of {len(compared)} points within the committed spread; "
-                 f"{identical} of {seeds} runs identical to the committed ones")  # fmt: skip
+    lines.append(
+        f"{within} of {len(compared)} points within the committed spread; "
+        f"{identical} of {seeds} runs identical to the committed ones"
+    )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("results", type=Path, help="a results file of `python -m tlhelpers.decision_matrix.sweep`")
-    parser.add_argument("--compare", type=Path, metavar="REFERENCE", default=None,
-                        help="compare RESULTS point by point with the REFERENCE file (exit 1 if a point "
-                             "falls outside the reference's spread)")  # fmt: skip
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="REFERENCE",
+        default=None,
+        help="compare RESULTS point by point with the REFERENCE file (exit 1 if a point "
+        "falls outside the reference's spread)",
+    )
     args = parser.parse_args(argv)
     try:
         runs = load_results(args.results)["runs"]

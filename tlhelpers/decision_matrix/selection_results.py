@@ -128,12 +128,20 @@ def selection_table(rows: Sequence[dict], questions: Sequence[Question] = QUESTI
             points[(dataset, n)].append(values)
         for point, values in [*points.items(), (("all", 0), list(per_draw.values()))]:
             taus = [tau for tau, _ in values]
-            table.append({
-                "question": question.label, "dataset": point[0], "n_per_class": point[1], "draws": len(values),
-                "tau": float(np.mean(taus)), "tau_min": min(taus), "tau_max": max(taus),
-                "tau_interval": mean_interval(taus), "regret": float(np.mean([r for _, r in values])),
-                "right": sum(r == 0 for _, r in values),
-            })  # fmt: skip
+            table.append(
+                {
+                    "question": question.label,
+                    "dataset": point[0],
+                    "n_per_class": point[1],
+                    "draws": len(values),
+                    "tau": float(np.mean(taus)),
+                    "tau_min": min(taus),
+                    "tau_max": max(taus),
+                    "tau_interval": mean_interval(taus),
+                    "regret": float(np.mean([r for _, r in values])),
+                    "right": sum(r == 0 for _, r in values),
+                }
+            )
     return table
 
 
@@ -150,14 +158,18 @@ def selection_report(rows: Sequence[dict]) -> str:
         else:
             where = f"{DATASETS[entry['dataset']]} {entry['n_per_class']}/class"
             spread = f"seeds {entry['tau_min']:+.2f} to {entry['tau_max']:+.2f}"
-        lines.append(f"  {where:<26} τ {entry['tau']:+.2f} ({spread}); best picked in {entry['right']}/{entry['draws']}, "
-                     f"regret {entry['regret']:.1f} points")  # fmt: skip
+        lines.append(
+            f"  {where:<26} τ {entry['tau']:+.2f} ({spread}); best picked in {entry['right']}/{entry['draws']}, "
+            f"regret {entry['regret']:.1f} points"
+        )
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", type=Path, help="the results of `python -m tlhelpers.decision_matrix.sweep --selection`")
+    parser.add_argument(
+        "results", type=Path, help="the results of `python -m tlhelpers.decision_matrix.sweep --selection`"
+    )
     args = parser.parse_args(argv)
     try:
         print(selection_report(load_results(args.results)["runs"]))

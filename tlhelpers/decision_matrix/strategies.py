@@ -97,8 +97,16 @@ def run_strategy(
             return extract_features(pretrained, dataset, layer=layer, cache_dir=cache_dir, progress=False)
 
         features, targets = features_of(train)
-        head, _ = train_linear_head(features, targets, num_classes=num_classes, epochs=budget.num_epochs(len(train)),
-                                    lr=budget.lr, batch_size=budget.batch_size, seed=seed, progress=False)  # fmt: skip
+        head, _ = train_linear_head(
+            features,
+            targets,
+            num_classes=num_classes,
+            epochs=budget.num_epochs(len(train)),
+            lr=budget.lr,
+            batch_size=budget.batch_size,
+            seed=seed,
+            progress=False,
+        )
         seconds = time.perf_counter() - start
 
         def head_predictions(dataset: PreloadedDataset) -> tuple[torch.Tensor, torch.Tensor]:
@@ -119,14 +127,28 @@ def run_strategy(
         with seeded(seed):
             replace_head(model, num_classes)
         with seeded(seed):  # dropout
-            fine_tune(model, loader, epochs=epochs, head_lr=budget.lr, backbone_lr=budget.backbone_lr, device="cpu",
-                      progress=False, **options)  # fmt: skip
+            fine_tune(
+                model,
+                loader,
+                epochs=epochs,
+                head_lr=budget.lr,
+                backbone_lr=budget.backbone_lr,
+                device="cpu",
+                progress=False,
+                **options,
+            )
     elif strategy == "scratch":
         with seeded(seed):
             model = get_model(model_name, weights=None, num_classes=num_classes)
         with seeded(seed):  # dropout
-            fit(model, loader, epochs=epochs, optimizer=torch.optim.Adam(model.parameters(), lr=budget.lr), device="cpu",
-                progress=False)  # fmt: skip
+            fit(
+                model,
+                loader,
+                epochs=epochs,
+                optimizer=torch.optim.Adam(model.parameters(), lr=budget.lr),
+                device="cpu",
+                progress=False,
+            )
     else:
         raise ValueError(f"unknown strategy {strategy!r} — use one of {list(STRATEGIES) + list(RECIPE_VARIANTS)}")
     seconds = time.perf_counter() - start

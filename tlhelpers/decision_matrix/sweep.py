@@ -68,11 +68,11 @@ from tlhelpers.decision_matrix.config import (
     Budget,
     SweepPart,
 )
-from tlhelpers.machine import machine_info, usable_cores
-from tlhelpers.models import get_model
 from tlhelpers.decision_matrix.pools import draw_split, load_pool
 from tlhelpers.decision_matrix.results import load_results, results_table, summarize
 from tlhelpers.decision_matrix.strategies import run_strategy
+from tlhelpers.machine import machine_info, usable_cores
+from tlhelpers.models import get_model
 
 JOB_FORMAT = 1  # bump when what a job measures changes, so old job files are not reused
 ENGINES = ("serial", "joblib", "dask")
@@ -99,7 +99,9 @@ class Job:
         if self.dataset not in DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r} — use one of {list(DATASETS)}")
         if self.strategy not in STRATEGIES and self.strategy not in RECIPE_VARIANTS:
-            raise ValueError(f"unknown strategy {self.strategy!r} — use one of {list(STRATEGIES) + list(RECIPE_VARIANTS)}")
+            raise ValueError(
+                f"unknown strategy {self.strategy!r} — use one of {list(STRATEGIES) + list(RECIPE_VARIANTS)}"
+            )
         if not self.image_size:
             object.__setattr__(self, "image_size", IMAGE_SIZES[self.dataset])
 
@@ -120,10 +122,23 @@ class Job:
 
 def sweep_jobs(parts: Sequence[SweepPart], budget: Budget = Budget()) -> list[Job]:
     """The jobs of ``parts`` in the canonical order: dataset, images per class, seed, strategy (then model)."""
-    return [Job(part.dataset, n, seed, strategy, part.budget or budget, part.image_size, *backbone,
-                scores=part.scores and strategy in SCORED_STRATEGIES)
-            for part in parts for n in part.amounts for seed in part.seeds for strategy in part.strategies
-            for backbone in part.models]  # fmt: skip
+    return [
+        Job(
+            part.dataset,
+            n,
+            seed,
+            strategy,
+            part.budget or budget,
+            part.image_size,
+            *backbone,
+            scores=part.scores and strategy in SCORED_STRATEGIES,
+        )
+        for part in parts
+        for n in part.amounts
+        for seed in part.seeds
+        for strategy in part.strategies
+        for backbone in part.models
+    ]
 
 
 # --- one job -----------------------------------------------------------------------------------
@@ -158,13 +173,29 @@ def run_job(job: Job, cache_dir: str | None = None, threads: int | None = None) 
     if threads:
         torch.set_num_threads(threads)
     train, eval_sets = _split(job.dataset, job.image_size, job.n_per_class, job.seed, job.model, job.weights)
-    result = run_strategy(job.strategy, train, eval_sets, job.budget, job.seed, _pretrained(job.model, job.weights),
-                          cache_dir, early_block=job.early_block, model_name=job.model, score_features=job.scores)  # fmt: skip
+    result = run_strategy(
+        job.strategy,
+        train,
+        eval_sets,
+        job.budget,
+        job.seed,
+        _pretrained(job.model, job.weights),
+        cache_dir,
+        early_block=job.early_block,
+        model_name=job.model,
+        score_features=job.scores,
+    )
     row = {
-        "dataset": job.dataset, "n_per_class": job.n_per_class, "seed": job.seed, "strategy": job.strategy,
-        "acc": result["eval"], "seconds": result["seconds"], "num_train": len(train),
-        "epochs": job.budget.num_epochs(len(train)), "steps": job.budget.num_steps(len(train)),
-    }  # fmt: skip
+        "dataset": job.dataset,
+        "n_per_class": job.n_per_class,
+        "seed": job.seed,
+        "strategy": job.strategy,
+        "acc": result["eval"],
+        "seconds": result["seconds"],
+        "num_train": len(train),
+        "epochs": job.budget.num_epochs(len(train)),
+        "steps": job.budget.num_steps(len(train)),
+    }
     if "cartoons" in result:
         row["cartoon_acc"] = result["cartoons"]
     if job.image_size != IMAGE_SIZES[job.dataset]:  # a control's row says what it changed
@@ -254,8 +285,9 @@ def _dask(jobs: Sequence[Job], workers: int, cache_dir: str | None, threads: int
     cluster = None
     if scheduler is None:
         with _environment_kept():
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)  # fmt: skip
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            )
     client = Client(scheduler if scheduler is not None else cluster)
     try:
         futures = client.map(_job_and_row, list(jobs), cache_dir=cache_dir, threads=threads or 1, pure=False)
@@ -295,13 +327,27 @@ def run_jobs(
         raise ValueError(f"unknown engine {engine!r} — use one of {list(ENGINES)}")
     if jobs_dir is None:
         with tempfile.TemporaryDirectory(prefix="tlhelpers-sweep-") as tmp:
-            return run_jobs(jobs, tmp, engine=engine, workers=workers, scheduler=scheduler, threads=threads,
-                            cache_dir=cache_dir, progress=progress)  # fmt: skip
+            return run_jobs(
+                jobs,
+                tmp,
+                engine=engine,
+                workers=workers,
+                scheduler=scheduler,
+                threads=threads,
+                cache_dir=cache_dir,
+                progress=progress,
+            )
     workers = workers or (1 if engine == "serial" else default_workers())
     rows = {job.id: read_job_result(jobs_dir, job) for job in jobs}
     pending = list({job.id: job for job in jobs if rows[job.id] is None}.values())
-    bar = tqdm(total=len(rows), initial=len(rows) - len(pending), desc=f"sweep ({engine})", unit="run",
-               disable=not progress or not pending, dynamic_ncols=True)  # fmt: skip
+    bar = tqdm(
+        total=len(rows),
+        initial=len(rows) - len(pending),
+        desc=f"sweep ({engine})",
+        unit="run",
+        disable=not progress or not pending,
+        dynamic_ncols=True,
+    )
     with bar, contextlib.ExitStack() as stack:
         stack.callback(clear_caches)  # this process's models and pools go with the sweep (a notebook's kernel too)
         remaining = len(pending)
@@ -309,9 +355,12 @@ def run_jobs(
             write_job_result(jobs_dir, job, row)
             rows[job.id] = row
             remaining -= 1
-            bar.set_postfix_str(f"done {len(rows) - remaining}, running {min(workers, remaining)}, "
-                                f"remaining {remaining}; last: {job.dataset} n={job.n_per_class} "
-                                f"seed={job.seed} {job.strategy} {100 * row['acc']:.0f} %", refresh=False)  # fmt: skip
+            bar.set_postfix_str(
+                f"done {len(rows) - remaining}, running {min(workers, remaining)}, "
+                f"remaining {remaining}; last: {job.dataset} n={job.n_per_class} "
+                f"seed={job.seed} {job.strategy} {100 * row['acc']:.0f} %",
+                refresh=False,
+            )
             bar.update()
     return [rows[job.id] for job in jobs]
 
@@ -364,9 +413,12 @@ def reference_similarity(num_subsets: int = 20, progress: bool = True) -> dict[s
         moments = similarity.activation_moments(model, dataset, [layer], progress=progress)
         mean, std, _ = similarity.score_spread(model, moments, similarity.SCORE_IMAGES, num_subsets)
         references[name] = {
-            "score": round(mean, 4), "std": round(std, 4), "num_images": len(dataset),
-            "subset_size": min(similarity.SCORE_IMAGES, len(dataset)), "num_subsets": num_subsets,
-        }  # fmt: skip
+            "score": round(mean, 4),
+            "std": round(std, 4),
+            "num_images": len(dataset),
+            "subset_size": min(similarity.SCORE_IMAGES, len(dataset)),
+            "num_subsets": num_subsets,
+        }
     return references
 
 
@@ -384,9 +436,17 @@ def stored_similarity(jobs_dir: str | Path, num_subsets: int = 20) -> dict[str, 
     return references
 
 
-def write_results(path: str | Path, rows: list[dict], similarity: dict, budget: Budget, parts: Sequence[SweepPart],
-                  command: str, wall_seconds: float, engine: dict | None = None,
-                  computed: Sequence[dict] | None = None) -> None:  # fmt: skip
+def write_results(
+    path: str | Path,
+    rows: list[dict],
+    similarity: dict,
+    budget: Budget,
+    parts: Sequence[SweepPart],
+    command: str,
+    wall_seconds: float,
+    engine: dict | None = None,
+    computed: Sequence[dict] | None = None,
+) -> None:
     """The results file: the runs, the similarity references and how they were produced.
 
     ``computed``: the rows this invocation trained (default: all); the others were read back
@@ -396,7 +456,7 @@ def write_results(path: str | Path, rows: list[dict], similarity: dict, budget: 
     record = {
         "about": {
             "command": command,
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "wall_seconds": round(wall_seconds, 1),
             "runs_computed": len(computed),
             "computed_seconds": round(sum(row["seconds"] for row in computed), 1),
@@ -420,28 +480,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", type=Path, default=None, help="results file to write (required unless --reduced)")
     parser.add_argument("--reduced", action="store_true", help="run the notebook's reduced sweep and only print it")
-    parser.add_argument("--recipes", action="store_true",
-                        help="run the fine-tuning recipe variants instead of the matrix (notebooks/results/fine_tuning_recipes.json)")
-    parser.add_argument("--controls", action="store_true",
-                        help="run the matrix's controls: one image size, a larger from-scratch budget "
-                             "(notebooks/results/decision_matrix_controls.json)")
-    parser.add_argument("--selection", action="store_true",
-                        help="run model selection: two backbones, scored and measured "
-                             "(notebooks/results/model_selection.json)")
+    parser.add_argument(
+        "--recipes",
+        action="store_true",
+        help="run the fine-tuning recipe variants instead of the matrix (notebooks/results/fine_tuning_recipes.json)",
+    )
+    parser.add_argument(
+        "--controls",
+        action="store_true",
+        help="run the matrix's controls: one image size, a larger from-scratch budget "
+        "(notebooks/results/decision_matrix_controls.json)",
+    )
+    parser.add_argument(
+        "--selection",
+        action="store_true",
+        help="run model selection: two backbones, scored and measured (notebooks/results/model_selection.json)",
+    )
     parser.add_argument("--engine", choices=ENGINES, default="serial", help="where the runs go (default: serial)")
     parser.add_argument("--workers", type=int, default=None, help="parallel runs (default: the usable cores)")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a LocalCluster)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="torch CPU threads per run (default: torch's own choice serially, 1 in parallel)")
-    parser.add_argument("--jobs-dir", type=Path, default=None,
-                        help="one result file per finished run (default: OUTPUT's name + '.jobs' beside it)")
-    parser.add_argument("--dry-run", action="store_true", help="print the job count and estimated wall time, run nothing")
-    parser.add_argument("--reference", type=Path, default=None,
-                        help="results file whose per-run seconds --dry-run uses (default: OUTPUT if it exists)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch CPU threads per run (default: torch's own choice serially, 1 in parallel)",
+    )
+    parser.add_argument(
+        "--jobs-dir",
+        type=Path,
+        default=None,
+        help="one result file per finished run (default: OUTPUT's name + '.jobs' beside it)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the job count and estimated wall time, run nothing"
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="results file whose per-run seconds --dry-run uses (default: OUTPUT if it exists)",
+    )
     args = parser.parse_args(argv)
     if args.output is None and not args.reduced:
         parser.error("--output FILE is required (the committed file is notebooks/results/decision_matrix.json)")
-    chosen = {"reduced": REDUCED_SWEEP, "recipes": RECIPE_SWEEP, "controls": CONTROL_SWEEP, "selection": SELECTION_SWEEP}
+    chosen = {
+        "reduced": REDUCED_SWEEP,
+        "recipes": RECIPE_SWEEP,
+        "controls": CONTROL_SWEEP,
+        "selection": SELECTION_SWEEP,
+    }
     parts = next((sweep for flag, sweep in chosen.items() if getattr(args, flag)), FULL_SWEEP)
     budget = Budget()
     jobs = sweep_jobs(parts, budget)
@@ -468,11 +555,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     similarity = stored_similarity(jobs_dir) if parts is FULL_SWEEP else {}
     command = shlex.join(["python", "-m", "tlhelpers.sweep", *(argv if argv is not None else sys.argv[1:])])
-    engine = {"engine": args.engine, "workers": workers, "threads_per_run": args.threads or (None if args.engine == "serial" else 1)}
+    engine = {
+        "engine": args.engine,
+        "workers": workers,
+        "threads_per_run": args.threads or (None if args.engine == "serial" else 1),
+    }
     computed = [row for job, row in zip(jobs, rows) if job.id not in stored]
     write_results(args.output, rows, similarity, budget, parts, command, time.perf_counter() - start, engine, computed)
-    print(f"wrote {args.output} ({len(rows)} runs, {len(computed)} trained now in {time.perf_counter() - start:.0f} s, "
-          f"{len(rows) - len(computed)} read from {jobs_dir})")
+    print(
+        f"wrote {args.output} ({len(rows)} runs, {len(computed)} trained now in {time.perf_counter() - start:.0f} s, "
+        f"{len(rows) - len(computed)} read from {jobs_dir})"
+    )
     return 0
 
 

@@ -273,6 +273,7 @@ def check_choice(
     hint: str | None = None,
 ) -> CheckResult:
     """Multiple choice: ``answer`` must be one of ``options`` (strings ignore case) and equal ``correct``."""
+
     def normalise(value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
@@ -315,7 +316,9 @@ def check_head(
     mode, to check the output shape.
     """
     if input_shape is not None and (len(input_shape) != 3 or not all(isinstance(n, int) for n in input_shape)):
-        raise CheckerMisuse(f"check_head: input_shape is one image's (channels, height, width), got {tuple(input_shape)}")
+        raise CheckerMisuse(
+            f"check_head: input_shape is one image's (channels, height, width), got {tuple(input_shape)}"
+        )
     if model is None or model is Ellipsis:
         return _not_attempted(name)
     if not isinstance(model, nn.Module):
@@ -427,8 +430,9 @@ def _same_shape(shape: Sequence[int], expected: Sequence[int], name: str | None,
 
 
 @checker
-def check_accuracy_near(answer: Any, expected: float, tol: float, name: str | None = None,
-                        hint: str | None = None) -> CheckResult:  # fmt: skip
+def check_accuracy_near(
+    answer: Any, expected: float, tol: float, name: str | None = None, hint: str | None = None
+) -> CheckResult:
     """An accuracy (a fraction between 0 and 1) within ``tol`` of ``expected``, which is not printed."""
     if is_unanswered(answer):
         return _not_attempted(name)

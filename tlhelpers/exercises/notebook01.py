@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from tlhelpers.exercises.checks import (
-    CheckerMisuse,
     CheckResult,
     _as_number,
     _close_without_value,
     _correct,
-    _count,
-    _head_path,
-    _is_number,
     _not_attempted,
-    _same_shape,
     _wrong,
-    check_accuracy_near,
-    check_choice,
     checker,
     is_unanswered,
 )
-from tlhelpers.state import eval_mode, seeded
+from tlhelpers.state import eval_mode
 
 
 @checker
@@ -70,7 +61,9 @@ def check_cheapest_80(answer: Any, zoo: Sequence[Any], name: str | None = "exerc
 
 
 @checker
-def check_unnormalised_probability(answer: Any, model: nn.Module, photo: Any, name: str | None = "exercise 3") -> CheckResult:
+def check_unnormalised_probability(
+    answer: Any, model: nn.Module, photo: Any, name: str | None = "exercise 3"
+) -> CheckResult:
     """01 · 3: the top-1 probability of ``photo`` resized, cropped and scaled to [0, 1] but not normalised."""
     if is_unanswered(answer):
         return _not_attempted(name)
@@ -83,7 +76,9 @@ def check_unnormalised_probability(answer: Any, model: nn.Module, photo: Any, na
     number = _as_number(answer, name, None)
     if not isinstance(number, CheckResult) and not 0 <= number <= 1:
         return _wrong("a probability is between 0 and 1", "softmax the logits, then take the largest value", name)
-    return _close_without_value(answer, expected, 0.01, name, "Resize(256), CenterCrop(224), ToImage, ToDtype — no Normalize")
+    return _close_without_value(
+        answer, expected, 0.01, name, "Resize(256), CenterCrop(224), ToImage, ToDtype — no Normalize"
+    )
 
 
 @checker
@@ -97,5 +92,6 @@ def check_training_flops(answer: Any, name: str | None = "exercise 4") -> CheckR
     number = _as_number(answer, name, None)
     if not isinstance(number, CheckResult) and 0 < number < expected / 1e6:
         return _wrong("far too low", "meta['_ops'] is in billions (G) of multiply-adds: multiply by 1e9", name)
-    return _close_without_value(answer, expected, 0.01 * expected, name,
-                                "3 × forward FLOPs × images × epochs, and a multiply-add is 2 FLOPs")
+    return _close_without_value(
+        answer, expected, 0.01 * expected, name, "3 × forward FLOPs × images × epochs, and a multiply-add is 2 FLOPs"
+    )

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from tlhelpers.exercises.checks import (
-    CheckerMisuse,
     CheckResult,
-    _as_number,
-    _close_without_value,
-    _correct,
-    _count,
-    _head_path,
-    _is_number,
     _not_attempted,
     _same_shape,
     _wrong,
-    check_accuracy_near,
     check_choice,
     checker,
     is_unanswered,
 )
-from tlhelpers.state import eval_mode, seeded
+from tlhelpers.state import eval_mode
 
 
 @checker
@@ -41,8 +31,9 @@ def check_resnet_head_swap(model: Any, logits: Any, num_classes: int, name: str 
         return _wrong(f"`fc` is a {type(model.fc).__name__}, not an nn.Linear", None, name)
     pooled = model.layer4[-1].conv1.in_channels if hasattr(model, "layer4") else model.fc.in_features
     if model.fc.in_features != pooled:
-        return _wrong("the new `fc` does not take as many features as the backbone gives",
-                      "use the old layer's in_features", name)  # fmt: skip
+        return _wrong(
+            "the new `fc` does not take as many features as the backbone gives", "use the old layer's in_features", name
+        )
     if model.fc.out_features != num_classes:
         return _wrong(f"the new `fc` does not output one score per class ({num_classes})", None, name)
     if not isinstance(logits, torch.Tensor):
@@ -51,7 +42,9 @@ def check_resnet_head_swap(model: Any, logits: Any, num_classes: int, name: str 
 
 
 @checker
-def check_features_shape(answer: Any, model: nn.Module, image_size: int, name: str | None = "exercise 3") -> CheckResult:
+def check_features_shape(
+    answer: Any, model: nn.Module, image_size: int, name: str | None = "exercise 3"
+) -> CheckResult:
     """02 · 3: the output of ``model.features`` for one ``image_size`` × ``image_size`` image (or its shape)."""
     if is_unanswered(answer):
         return _not_attempted(name)
@@ -65,12 +58,18 @@ def check_features_shape(answer: Any, model: nn.Module, image_size: int, name: s
 
 
 @checker
-def check_hardest_class(answer: Any, top1: Any, targets: Any, classes: Sequence[str], related: dict,
-                        name: str | None = "exercise 4") -> CheckResult:  # fmt: skip
+def check_hardest_class(
+    answer: Any, top1: Any, targets: Any, classes: Sequence[str], related: dict, name: str | None = "exercise 4"
+) -> CheckResult:
     """02 · 4: the class whose images the ImageNet head least often puts into a related ImageNet class."""
     rates = {}
     for index, class_name in enumerate(classes):
         mine = [int(guess) in related[class_name] for guess, truth in zip(top1, targets) if int(truth) == index]
         rates[class_name] = sum(mine) / len(mine)
-    return check_choice.__wrapped__(answer, classes, min(rates, key=rates.get), name=name,
-                                    hint="count the hits per true class, divide by that class's images")  # fmt: skip
+    return check_choice.__wrapped__(
+        answer,
+        classes,
+        min(rates, key=rates.get),
+        name=name,
+        hint="count the hits per true class, divide by that class's images",
+    )

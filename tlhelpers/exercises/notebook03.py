@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
 from tlhelpers.exercises.checks import (
-    CheckerMisuse,
     CheckResult,
-    _as_number,
-    _close_without_value,
     _correct,
-    _count,
-    _head_path,
     _is_number,
     _not_attempted,
-    _same_shape,
     _wrong,
     check_accuracy_near,
     check_choice,
@@ -33,12 +24,18 @@ from tlhelpers.state import eval_mode, seeded
 @checker
 def check_batchnorm_fix(answer: Any, name: str | None = "exercise 1") -> CheckResult:
     """03 · 1: the change that stops BatchNorm's running statistics from moving."""
-    return check_choice.__wrapped__(answer, ["a", "b", "c", "d"], "c", name=name,
-                                    hint="which of these changes the mode BatchNorm looks at, `module.training`?")  # fmt: skip
+    return check_choice.__wrapped__(
+        answer,
+        ["a", "b", "c", "d"],
+        "c",
+        name=name,
+        hint="which of these changes the mode BatchNorm looks at, `module.training`?",
+    )
 
 
-def _logistic_accuracy(train_features: torch.Tensor, train_targets: torch.Tensor, test_features: torch.Tensor,
-                       test_targets: torch.Tensor) -> float:  # fmt: skip
+def _logistic_accuracy(
+    train_features: torch.Tensor, train_targets: torch.Tensor, test_features: torch.Tensor, test_targets: torch.Tensor
+) -> float:
     from sklearn.linear_model import LogisticRegression  # lazily: only when an answer is checked
 
     fitted = LogisticRegression(max_iter=2000).fit(train_features.numpy(), train_targets.numpy())
@@ -46,8 +43,9 @@ def _logistic_accuracy(train_features: torch.Tensor, train_targets: torch.Tensor
 
 
 @checker
-def check_early_layer_accuracy(answer: Any, model: nn.Module, train_set: Any, test_set: Any,
-                               name: str | None = "exercise 2") -> CheckResult:  # fmt: skip
+def check_early_layer_accuracy(
+    answer: Any, model: nn.Module, train_set: Any, test_set: Any, name: str | None = "exercise 2"
+) -> CheckResult:
     """03 · 2: test accuracy of a logistic regression on the pooled output of ``features.14``."""
     if is_unanswered(answer):
         return _not_attempted(name)
@@ -55,13 +53,19 @@ def check_early_layer_accuracy(answer: Any, model: nn.Module, train_set: Any, te
 
     train = extract_features(model, train_set, layer="features.14", progress=False)
     test = extract_features(model, test_set, layer="features.14", progress=False)
-    return check_accuracy_near.__wrapped__(answer, _logistic_accuracy(*train, *test), 0.02, name,
-                                           "fit on the training photos' features.14 features, score on the test photos'")
+    return check_accuracy_near.__wrapped__(
+        answer,
+        _logistic_accuracy(*train, *test),
+        0.02,
+        name,
+        "fit on the training photos' features.14 features, score on the test photos'",
+    )
 
 
 @checker
-def check_cartoon_accuracy(answer: Any, model: nn.Module, head: nn.Module, transform: Any,
-                           name: str | None = "exercise 4") -> CheckResult:  # fmt: skip
+def check_cartoon_accuracy(
+    answer: Any, model: nn.Module, head: nn.Module, transform: Any, name: str | None = "exercise 4"
+) -> CheckResult:
     """03 · 4: the accuracy of the photo-trained ``head`` on the cartoon stamps' features."""
     if is_unanswered(answer):
         return _not_attempted(name)
@@ -71,8 +75,9 @@ def check_cartoon_accuracy(answer: Any, model: nn.Module, head: nn.Module, trans
     features, targets = extract_features(model, stamps("cartoon", "all", transform=transform), progress=False)
     with eval_mode(head), torch.inference_mode():
         expected = (head(features).argmax(dim=1) == targets).float().mean().item()
-    return check_accuracy_near.__wrapped__(answer, expected, 0.02, name,
-                                           "head.eval(), then head(cartoon_features).argmax(dim=1) against the targets")
+    return check_accuracy_near.__wrapped__(
+        answer, expected, 0.02, name, "head.eval(), then head(cartoon_features).argmax(dim=1) against the targets"
+    )
 
 
 class _ModeRecorder(nn.Module):
@@ -133,7 +138,7 @@ def check_training_loop(train_loop: Any, name: str | None = "exercise 3") -> Che
         return _wrong(f"expected a function, got {type(train_loop).__name__}", None, name)
     generator = torch.Generator().manual_seed(0)
     inputs, targets = torch.randn(12, 4, generator=generator) * 3 + 1, torch.randint(0, 3, (12,), generator=generator)
-    train_loader = [(inputs[i:i + 4], targets[i:i + 4]) for i in range(0, 8, 4)]
+    train_loader = [(inputs[i : i + 4], targets[i : i + 4]) for i in range(0, 8, 4)]
     val_loader = [(inputs[8:11], targets[8:11])]
     model, reference = _TinyBatchNormNet(), _TinyBatchNormNet()
     statistics = model.features[1].running_mean.clone()
@@ -146,21 +151,31 @@ def check_training_loop(train_loop: Any, name: str | None = "exercise 3") -> Che
     expected = _reference_loop(reference, train_loader, val_loader, torch.optim.SGD(reference.parameters(), lr=0.5), 2)
     calls = model.classifier[0].calls
     if any(size == 4 and not training for size, training, _ in calls):
-        return _wrong("the classifier was in eval mode while training (its Dropout would be off)",
-                      "model.train() first, then switch only the backbone back", name)  # fmt: skip
+        return _wrong(
+            "the classifier was in eval mode while training (its Dropout would be off)",
+            "model.train() first, then switch only the backbone back",
+            name,
+        )
     if any(size == 3 and training for size, training, _ in calls):
         return _wrong("the model was in train mode while validating", "call model.eval() before validating", name)
     if not torch.equal(statistics, model.features[1].running_mean):
-        return _wrong("the backbone's BatchNorm running statistics moved during training",
-                      "which call sets `training` to False for the modules of model.features only?", name)  # fmt: skip
+        return _wrong(
+            "the backbone's BatchNorm running statistics moved during training",
+            "which call sets `training` to False for the modules of model.features only?",
+            name,
+        )
     if any(size == 3 and grad for size, _, grad in calls):
         return _wrong("validation built a gradient graph", "validate inside `with torch.no_grad():`", name)
     if sum(size == 4 for size, _, _ in calls) != 4 or sum(size == 3 for size, _, _ in calls) != 2:
-        return _wrong("each epoch must go once through the training batches, then once through the validation batches",
-                      None, name)  # fmt: skip
+        return _wrong(
+            "each epoch must go once through the training batches, then once through the validation batches", None, name
+        )
     if not all(torch.allclose(p, q, atol=1e-6) for p, q in zip(model.parameters(), reference.parameters())):
-        return _wrong("the weights after training differ from a correct loop's",
-                      "per batch: optimizer.zero_grad(), loss.backward(), optimizer.step()", name)  # fmt: skip
+        return _wrong(
+            "the weights after training differ from a correct loop's",
+            "per batch: optimizer.zero_grad(), loss.backward(), optimizer.step()",
+            name,
+        )
     if not isinstance(accuracies, (list, tuple)) or len(accuracies) != 2:
         return _wrong("expected a list with one validation accuracy per epoch", None, name)
     if not all(_is_number(a) and abs(a - e) < 1e-6 for a, e in zip(accuracies, expected)):

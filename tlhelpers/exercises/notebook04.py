@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,28 +10,22 @@ import torch
 from torch import nn
 
 from tlhelpers.exercises.checks import (
-    CheckerMisuse,
     CheckResult,
-    _as_number,
-    _close_without_value,
     _correct,
     _count,
     _head_path,
-    _is_number,
     _not_attempted,
-    _same_shape,
     _wrong,
-    check_accuracy_near,
-    check_choice,
     checker,
     is_unanswered,
 )
-from tlhelpers.state import eval_mode, seeded
+from tlhelpers.state import seeded
 
 
 @checker
-def check_two_groups(optimizer: Any, model: nn.Module, head_lr: float, backbone_lr: float,
-                     name: str | None = "exercise 1") -> CheckResult:  # fmt: skip
+def check_two_groups(
+    optimizer: Any, model: nn.Module, head_lr: float, backbone_lr: float, name: str | None = "exercise 1"
+) -> CheckResult:
     """04 · 1: an optimizer with the head's parameters at ``head_lr``, then the backbone's at ``backbone_lr``."""
     if is_unanswered(optimizer):
         return _not_attempted(name)
@@ -40,8 +33,11 @@ def check_two_groups(optimizer: Any, model: nn.Module, head_lr: float, backbone_
         return _wrong(f"expected a torch optimizer, got {type(optimizer).__name__}", None, name)
     groups = optimizer.param_groups
     if len(groups) != 2:
-        return _wrong(f"the optimizer has {_count(len(groups), 'parameter group')}, not 2",
-                      'pass a list of two dicts: [{"params": ..., "lr": ...}, {...}]', name)  # fmt: skip
+        return _wrong(
+            f"the optimizer has {_count(len(groups), 'parameter group')}, not 2",
+            'pass a list of two dicts: [{"params": ..., "lr": ...}, {...}]',
+            name,
+        )
     head = {id(p) for p in model.get_submodule(_head_path(model).split(".")[0]).parameters()}
     everything = {id(p) for p in model.parameters()}
     first, second = ({id(p) for p in group["params"]} for group in groups)
@@ -105,18 +101,28 @@ def check_two_stage(two_stage: Any, name: str | None = "exercise 2") -> CheckRes
     if len(flags) != 6:
         return _wrong("expected each stage to go through the training batches once per epoch", None, name)
     if any(flags[:4]):
-        return _wrong("in stage 1 the backbone was trainable", "unfreeze(model, 0) (a frozen backbone) before the first fit", name)
+        return _wrong(
+            "in stage 1 the backbone was trainable", "unfreeze(model, 0) (a frozen backbone) before the first fit", name
+        )
     if not all(flags[4:]):
-        return _wrong("in stage 2 the backbone was still frozen",
-                      "unfreeze(model, k) with k at least len(backbone_blocks(model))", name)  # fmt: skip
+        return _wrong(
+            "in stage 2 the backbone was still frozen",
+            "unfreeze(model, k) with k at least len(backbone_blocks(model))",
+            name,
+        )
     if torch.equal(initial, model.features[0][0].weight):
-        return _wrong("the backbone's weights did not change in stage 2",
-                      "give stage 2 a new optimizer over the unfrozen parameters (param_groups)", name)  # fmt: skip
+        return _wrong(
+            "the backbone's weights did not change in stage 2",
+            "give stage 2 a new optimizer over the unfrozen parameters (param_groups)",
+            name,
+        )
     return _correct(name)
 
 
 @checker
-def check_strong_augment(augment: Any, image: torch.Tensor, size: int = 96, name: str | None = "exercise 3") -> CheckResult:
+def check_strong_augment(
+    augment: Any, image: torch.Tensor, size: int = 96, name: str | None = "exercise 3"
+) -> CheckResult:
     """04 · 3: RandomResizedCrop(size, scale=(0.2, 1.0)), RandomHorizontalFlip, RandomRotation(15), composed."""
     if is_unanswered(augment):
         return _not_attempted(name)
@@ -156,6 +162,9 @@ def check_best_epoch(answer: Any, history: Any, name: str | None = "exercise 4")
         return _wrong(f"the run has epochs 1 to {len(losses)}", None, name)
     best = 1 + losses.index(min(losses))
     if answer != best:  # the same words for an off-by-one: anything more specific would give the answer away
-        return _wrong(f"epoch {answer} does not have the lowest validation loss",
-                      "history.val_loss — and epochs count from 1, list positions from 0", name)  # fmt: skip
+        return _wrong(
+            f"epoch {answer} does not have the lowest validation loss",
+            "history.val_loss — and epochs count from 1, list positions from 0",
+            name,
+        )
     return _correct(name)

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
 from torch import nn
 
 from tlhelpers.exercises.checks import (
-    CheckerMisuse,
     CheckResult,
-    _as_number,
     _close_without_value,
     _correct,
-    _count,
-    _head_path,
-    _is_number,
     _not_attempted,
-    _same_shape,
     _wrong,
-    check_accuracy_near,
     check_choice,
     checker,
     is_unanswered,
 )
-from tlhelpers.state import eval_mode, seeded
 
 
 @checker
@@ -43,14 +33,19 @@ def check_layers_closer(answer: Any, model: nn.Module, moments: dict, name: str 
     if not 0 <= answer <= len(photo):
         return _wrong(f"there are {len(photo)} BatchNorm layers", None, name)
     expected = sum(photo[layer] < cartoon[layer] for layer in photo)
-    return _close_without_value(int(answer), expected, 0, name, "count the layers where the photos' distance is smaller")
+    return _close_without_value(
+        int(answer), expected, 0, name, "count the layers where the photos' distance is smaller"
+    )
 
 
 def _fashion_means(runs: Sequence[dict]) -> dict[tuple[int, str], float]:
     from tlhelpers.decision_matrix.results import summarize  # lazily, as above
 
-    return {(row["n_per_class"], row["strategy"]): row["mean"] for row in summarize(runs)
-            if row["dataset"] == "fashion_mnist"}  # fmt: skip
+    return {
+        (row["n_per_class"], row["strategy"]): row["mean"]
+        for row in summarize(runs)
+        if row["dataset"] == "fashion_mnist"
+    }
 
 
 @checker
@@ -72,7 +67,9 @@ def check_crossover(answer: Any, runs: Sequence[dict], name: str | None = "exerc
 
 
 @checker
-def check_farthest_class(answer: Any, model: nn.Module, photos: Any, seed: int, name: str | None = "exercise 3") -> CheckResult:
+def check_farthest_class(
+    answer: Any, model: nn.Module, photos: Any, seed: int, name: str | None = "exercise 3"
+) -> CheckResult:
     """05 · 3: the photo-stamp class whose similarity score, scored on its own, is the highest (farthest)."""
     if is_unanswered(answer):
         return _not_attempted(name)  # before scoring: the scores take seconds
@@ -82,8 +79,13 @@ def check_farthest_class(answer: Any, model: nn.Module, photos: Any, seed: int, 
     def score(class_name: str) -> float:
         return similarity.similarity_score(model, keep_classes(photos, [class_name]), seed=seed)
 
-    return check_choice.__wrapped__(answer, photos.classes, max(photos.classes, key=score), name=name,
-                                    hint="a higher score is farther from ImageNet")  # fmt: skip
+    return check_choice.__wrapped__(
+        answer,
+        photos.classes,
+        max(photos.classes, key=score),
+        name=name,
+        hint="a higher score is farther from ImageNet",
+    )
 
 
 @checker
@@ -98,16 +100,25 @@ def check_paired_margin(paired_margin: Any, runs: Sequence[dict], name: str | No
         return _wrong(f"expected a function, got {type(paired_margin).__name__}", None, name)
 
     def expected(rows: Sequence[dict], a: str, b: str) -> float:
-        by_seed = {s: {r["seed"]: r["acc"] for r in rows if r["dataset"] == "fashion_mnist" and r["n_per_class"] == 1000
-                       and r["strategy"] == s} for s in (a, b)}  # fmt: skip
+        by_seed = {
+            s: {
+                r["seed"]: r["acc"]
+                for r in rows
+                if r["dataset"] == "fashion_mnist" and r["n_per_class"] == 1000 and r["strategy"] == s
+            }
+            for s in (a, b)
+        }
         seeds = sorted(set(by_seed[a]) & set(by_seed[b]))
         return 100 * float(np.mean([by_seed[a][seed] - by_seed[b][seed] for seed in seeds]))
 
     point = [row for row in runs if row["dataset"] == "fashion_mnist" and row["n_per_class"] == 1000]
     dropped = next(row for row in point if row["strategy"] == "features")
     shuffled = [row for row in reversed(runs) if row is not dropped]
-    cases = (("the real runs", runs, "fine_tuning", "features"), ("the real runs, a and b swapped", runs, "features",
-             "fine_tuning"), ("runs in another order with one of b's seeds missing", shuffled, "fine_tuning", "features"))
+    cases = (
+        ("the real runs", runs, "fine_tuning", "features"),
+        ("the real runs, a and b swapped", runs, "features", "fine_tuning"),
+        ("runs in another order with one of b's seeds missing", shuffled, "fine_tuning", "features"),
+    )
     for label, rows, a, b in cases:
         try:
             margin = paired_margin(rows, "fashion_mnist", 1000, a, b)

@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from tlhelpers.exercises.checks import (
     CheckerMisuse,
     CheckResult,
-    _as_number,
     _close_without_value,
     _correct,
-    _count,
-    _head_path,
-    _is_number,
     _not_attempted,
-    _same_shape,
     _wrong,
-    check_accuracy_near,
-    check_choice,
     checker,
     is_unanswered,
 )
-from tlhelpers.state import eval_mode, seeded
 
 
 @checker
-def check_selection_regret(answer: Any, runs: Sequence[dict], draw: tuple[str, int, int],
-                           name: str | None = "exercise 2") -> CheckResult:  # fmt: skip
+def check_selection_regret(
+    answer: Any, runs: Sequence[dict], draw: tuple[str, int, int], name: str | None = "exercise 2"
+) -> CheckResult:
     """06 · 2: accuracy points a linear probe loses in ``draw`` by taking LogME's top candidate instead of the best."""
     from tlhelpers.decision_matrix.selection_results import QUESTIONS, candidates, tau_and_regret
 
@@ -59,8 +49,12 @@ def check_kendall_tau(kendall_tau: Any, name: str | None = "exercise 3") -> Chec
     if not callable(kendall_tau):
         return _wrong(f"expected a function, got {type(kendall_tau).__name__}", None, name)
     rng = np.random.default_rng(0)
-    cases = [("the same order", [1, 2, 3], [10, 20, 30]), ("the reverse order", [1, 2, 3], [3, 2, 1]),
-             ("one swapped pair of four", [1, 2, 3, 4], [1, 3, 2, 4]), ("two candidates", [0.5, -1.0], [0.2, 0.9])]  # fmt: skip
+    cases = [
+        ("the same order", [1, 2, 3], [10, 20, 30]),
+        ("the reverse order", [1, 2, 3], [3, 2, 1]),
+        ("one swapped pair of four", [1, 2, 3, 4], [1, 3, 2, 4]),
+        ("two candidates", [0.5, -1.0], [0.2, 0.9]),
+    ]
     cases += [(f"random lists of {n}", (rng.permutation(n) * 0.1).tolist(), rng.random(n).tolist()) for n in (5, 9, 12)]
     for label, x, y in cases:
         try:
@@ -72,6 +66,10 @@ def check_kendall_tau(kendall_tau: Any, name: str | None = "exercise 3") -> Chec
         result = _close_without_value(tau, float(stats.kendalltau(x, y).statistic), 1e-9, None, None)
         if not result:
             problem = result.message.removeprefix("not quite: ")
-            return _wrong(f"on {label}: {problem}", "count the pairs (i < j) whose order agrees in x and y, "
-                          "minus those whose order disagrees, over n(n − 1)/2", name)  # fmt: skip
+            return _wrong(
+                f"on {label}: {problem}",
+                "count the pairs (i < j) whose order agrees in x and y, "
+                "minus those whose order disagrees, over n(n − 1)/2",
+                name,
+            )
     return _correct(name)
