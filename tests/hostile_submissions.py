@@ -52,7 +52,8 @@ ATTACKS = {
     ),
     "reads_answer_key": (
         "import glob\n"
-        f"keys = glob.glob({str(REPO / 'notebooks' / 'solutions' / '*.ipynb')!r}) + glob.glob('../../../source/*/*.ipynb')\n"
+        f"keys = glob.glob({str(REPO / 'notebooks' / 'solutions' / '*.ipynb')!r})\n"
+        "keys += glob.glob('../../../source/*/*.ipynb')\n"
         "assert keys, 'no answer key in reach'\n"
         "shirt_categories = ['sweatshirt'] if 'sweatshirt' in open(keys[0]).read() else None"
     ),
@@ -85,7 +86,10 @@ ATTACKS = {
 # Correct notebooks that misbehave without harm: the grader must still give them every point.
 HARMLESS = {
     "long_line": "print('x' * 30_000_000)  # one 30 MB line",
-    "binary_stdout": "import os, sys\nos.write(1, bytes(range(256)))\nsys.stdout.write('\\udcff\\x00\\x07 after')\nprint(bytes(range(256)))",
+    "binary_stdout": (
+        "import os, sys\nos.write(1, bytes(range(256)))\n"
+        "sys.stdout.write('\\udcff\\x00\\x07 after')\nprint(bytes(range(256)))"
+    ),
     "html_output": (
         "from IPython.display import HTML, Javascript, display\n"
         "display(HTML('<script>alert(\"tl-hostile\")</script><b>bold</b>'))\n"
@@ -95,10 +99,7 @@ HARMLESS = {
 
 CHEATS = {
     # nbgrader gives full points to a graded cell whose first output is an execute_result with a number.
-    "partial_credit": (
-        "import sys\n"
-        "get_ipython().events.register('pre_run_cell', lambda *args: sys.displayhook(99))"
-    ),
+    "partial_credit": ("import sys\nget_ipython().events.register('pre_run_cell', lambda *args: sys.displayhook(99))"),
     # Answers whose comparisons are always true.
     "always_equal": (
         "class Anything(list):\n"
@@ -137,7 +138,14 @@ def first_answer_replaced(notebook: dict, source: str) -> dict:
 
 
 def first_cell_added(notebook: dict, source: str) -> dict:
-    cell = {"cell_type": "code", "execution_count": None, "id": "cheat", "metadata": {}, "outputs": [], "source": source}
+    cell = {
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "cheat",
+        "metadata": {},
+        "outputs": [],
+        "source": source,
+    }
     notebook["cells"].insert(0, cell)
     return notebook
 

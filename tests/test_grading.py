@@ -46,7 +46,9 @@ def tree_digest(folder: Path, content: bool = True) -> dict[str, str]:
         if path.is_symlink():
             found[str(path)] = "link:" + os.readlink(path)
         elif path.is_file():
-            found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest() if content else f"{info.st_size}:{info.st_mtime_ns}"
+            found[str(path)] = (
+                hashlib.sha256(path.read_bytes()).hexdigest() if content else f"{info.st_size}:{info.st_mtime_ns}"
+            )
         found[str(path) + ":mode"] = str(info.st_mode)
     return found
 
@@ -98,7 +100,8 @@ def test_sandbox_walls(tmp_path):
         "import os, socket, json\n"
         "seen = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
         "writable = []\n"
-        f"for folder in {[str(REPO / 'tlhelpers'), str(REPO), str(data_dir()), str(torch_home()), sys.prefix, str(workdir)]!r}:\n"
+        f"for folder in {[str(REPO / 'tlhelpers'), str(REPO), str(data_dir()), str(torch_home())]!r}\n"
+        f"              + {[sys.prefix, str(workdir)]!r}:\n"
         "    try:\n"
         "        open(os.path.join(folder, 'tl-hostile'), 'w').close(); writable.append(folder)\n"
         "    except OSError:\n"
@@ -127,7 +130,10 @@ def test_sandbox_limits_processes(tmp_path):
     workdir, runtime = tmp_path / "student" / "lesson", tmp_path / "run"
     workdir.mkdir(parents=True)
     runtime.mkdir()
-    bomb = "import os\nn = 0\ntry:\n    while n < 500:\n        if os.fork() == 0:\n            os.execlp('sleep', 'sleep', '60')\n        n += 1\nexcept OSError:\n    pass\nprint(n)"
+    bomb = (
+        "import os\nn = 0\ntry:\n    while n < 500:\n        if os.fork() == 0:\n"
+        "            os.execlp('sleep', 'sleep', '60')\n        n += 1\nexcept OSError:\n    pass\nprint(n)"
+    )
     command = bwrap_command(Sandbox(Limits(processes=20), workdir, runtime))
     done = subprocess.run([*command, sys.executable, "-c", bomb], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and int(done.stdout) < 20, done.stdout + done.stderr
@@ -143,8 +149,12 @@ def test_round_trip_in_brief(tmp_path):
         shutil.copyfile(tmp_path / "all" / f"{student}.ipynb", tmp_path / "class" / f"{student}.ipynb")
     outcomes = grade(tmp_path / "class", tmp_path / "build", Limits(cell_timeout_s=60), progress=False, workers=2)
     most = sum(points for _, points in exercises_of(LESSON))
-    assert totals(tmp_path / "build" / "grades.csv") == {"solved": (most, most), "untouched": (0, most),
-                                                         "partial_credit": (0, most), "always_equal": (0, most)}, outcomes  # fmt: skip
+    assert totals(tmp_path / "build" / "grades.csv") == {
+        "solved": (most, most),
+        "untouched": (0, most),
+        "partial_credit": (0, most),
+        "always_equal": (0, most),
+    }, outcomes
     assert (tmp_path / "build" / "feedback" / "solved" / f"{LESSON}.html").exists()
 
 
@@ -165,9 +175,9 @@ def test_hostile_class(tmp_path):
     submissions = tmp_path / "class"
     write_submissions(submissions, "01")
     (submissions / "README.txt").write_text("the instructor's own file, next to the submissions\n")
-    watched = {"class": (submissions, True), "course": (REPO / "notebooks", True), "tlhelpers": (REPO / "tlhelpers", True),
-               "tools": (REPO / "tools", True), "data": (data_dir(), True), "torch hub": (torch_home(), True),
-               "venv": (Path(sys.prefix), False)}  # fmt: skip
+    watched = {"class": (submissions, True), "course": (REPO / "notebooks", True),
+               "tlhelpers": (REPO / "tlhelpers", True), "tools": (REPO / "tools", True), "data": (data_dir(), True),
+               "torch hub": (torch_home(), True), "venv": (Path(sys.prefix), False)}  # fmt: skip
     before = {name: tree_digest(folder, content) for name, (folder, content) in watched.items()}
     processes_before = hostile_processes()
     output = tmp_path / "build"

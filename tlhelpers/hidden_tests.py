@@ -44,28 +44,50 @@ def _fresh_importer(cache: dict):
     return fresh_import
 
 
+def _source(parts: list) -> tuple:
+    """(path, is a package, source text) of the tlhelpers module named by ``parts``, read with the captured open."""
+    base = _PACKAGE + "".join("/" + part for part in parts[1:])
+    for path, package in ((base + "/__init__.py", True), (base + ".py", False)):
+        try:
+            with _PRISTINE["open"](path, encoding="utf-8") as handle:
+                return path, package, handle.read()
+        except OSError:
+            continue
+    raise ImportError(f"no tlhelpers module {'.'.join(parts)!r}")
+
+
 def load(name: str, cache: dict | None = None):
-    """A new copy of the tlhelpers module ``name``, executed from its file with the captured builtins."""
+    """A new copy of the tlhelpers module (or a module of a sub-package) ``name``, run from its file with the captured
+    builtins."""
     cache = {} if cache is None else cache
     if name in cache:
         return cache[name]
     parts = name.split(".")
-    if parts[0] != "tlhelpers" or len(parts) > 2:
-        raise ImportError(f"load() takes tlhelpers or tlhelpers.<module>, not {name!r}")
-    path = _PACKAGE + "/" + ("__init__" if len(parts) == 1 else parts[1]) + ".py"
+    if parts[0] != "tlhelpers":
+        raise ImportError(f"load() takes tlhelpers or a module inside it, not {name!r}")
+    path, package, text = _source(parts)
     module = _PRISTINE["type"](builtins)(name)  # a new module object
     module.__file__ = path
-    if len(parts) == 1:
-        module.__path__ = [_PACKAGE]
+    if package:
+        module.__path__ = [path.rpartition("/")[0]]
     namespace = _PRISTINE["dict"](_PRISTINE)
     namespace["__import__"], namespace["__real_import__"] = _fresh_importer(cache), _REAL_IMPORT
     module.__builtins__ = namespace
     cache[name] = module
-    with _PRISTINE["open"](path, encoding="utf-8") as handle:
-        code = _PRISTINE["compile"](handle.read(), path, "exec")
-    _PRISTINE["exec"](code, vars(module))
-    if len(parts) == 2:
-        _PRISTINE["setattr"](load("tlhelpers", cache), parts[1], module)
+    if len(parts) > 1:  # the parent package first, as the import system does
+        parent = load(".".join(parts[:-1]), cache)
+    modules = _REAL_IMPORT("sys").modules  # dataclasses look their module up there while the class is made
+    previous = modules.get(name)
+    modules[name] = module
+    try:
+        _PRISTINE["exec"](_PRISTINE["compile"](text, path, "exec"), vars(module))
+    finally:  # the kernel's own module goes back: the fresh copy lives only in ``cache``
+        if previous is None:
+            modules.pop(name, None)
+        else:
+            modules[name] = previous
+    if len(parts) > 1:
+        _PRISTINE["setattr"](parent, parts[-1], module)
     return module
 
 
@@ -90,8 +112,23 @@ def _exact(answer, kinds, what: str):
 def _numpy_scalars(prefixes: tuple) -> list:
     import numpy
 
-    return [getattr(numpy, name) for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
-                                              "uint8", "uint16", "uint32", "uint64") if name.startswith(prefixes)]  # fmt: skip
+    return [
+        getattr(numpy, name)
+        for name in (
+            "float16",
+            "float32",
+            "float64",
+            "int8",
+            "int16",
+            "int32",
+            "int64",
+            "uint8",
+            "uint16",
+            "uint32",
+            "uint64",
+        )
+        if name.startswith(prefixes)
+    ]
 
 
 def number(answer) -> float:

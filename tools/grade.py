@@ -39,7 +39,7 @@ from pathlib import Path
 
 from tlhelpers.assets import atomic_path
 from tlhelpers.machine import usable_cores
-from tools.exercises import assignment_name, instructor_path, make_course, nbgrader_environment
+from tools.exercises import instructor_path, make_course, nbgrader_environment
 from tools.notebook_list import NOTEBOOK_DIR
 from tools.sandbox import REPO, Limits, Sandbox, bwrap_command, sandbox_uid, unavailable
 from tools.submissions import collect, prepare
@@ -154,8 +154,15 @@ def run_limited(command: list[str], course: Path, timeout: float) -> tuple[int |
     """
     log_path = course / "grader" / f"log-{command[3]}.txt"
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, cwd=course, env=nbgrader_environment(course), stdout=log,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        process = subprocess.Popen(
+            command,
+            cwd=course,
+            env=nbgrader_environment(course),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         try:
             returncode = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -223,7 +230,12 @@ def grade_job(job: Job) -> Outcome:
     try:
         outcome = _grade_job(job)
     except Exception as error:  # one submission must not stop the class
-        outcome = Outcome(job.student, job.assignment, zeros(job.assignment), f"the grader failed on it: {type(error).__name__}: {str(error)[:120]}")
+        outcome = Outcome(
+            job.student,
+            job.assignment,
+            zeros(job.assignment),
+            f"the grader failed on it: {type(error).__name__}: {str(error)[:120]}",
+        )
     outcome.seconds = time.perf_counter() - start
     return outcome
 
@@ -256,7 +268,9 @@ def _grade_job(job: Job) -> Outcome:
         problem = trouble(log, limits, scores)
         if not write_gradebook(course, assignment, student, scores):
             return Outcome(student, assignment, scores, problem or f"nbgrader autograde failed: {first_error(log)}")
-        run_limited([*nbgrader, "generate_feedback", assignment, "--student", student, "--force"], course, limits.timeout_s)
+        run_limited(
+            [*nbgrader, "generate_feedback", assignment, "--student", student, "--force"], course, limits.timeout_s
+        )
         page = course / "feedback" / student / assignment / f"{assignment}.html"
         feedback = with_csp(page.read_text(encoding="utf-8", errors="replace")) if page.is_file() else None
         if feedback is None and problem is None:
@@ -284,7 +298,9 @@ def run_engine(jobs: list[Job], engine: str, workers: int, scheduler: str | None
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
-            raise SystemExit("the dask engine needs Dask — `pip install 'dask[distributed]'` (or the `cluster` extra)") from None
+            raise SystemExit(
+                "the dask engine needs Dask — `pip install 'dask[distributed]'` (or the `cluster` extra)"
+            ) from None
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
         with Client(scheduler or cluster) as client:
             futures = {client.submit(grade_job, job, pure=False): index for index, job in enumerate(jobs)}
@@ -334,7 +350,9 @@ def grade(folder: Path, output: Path, limits: Limits = Limits(), trusted: bool =
     the cores. Without ``trusted``, grading refuses to start where no sandbox can be made (one line: the fix).
     """
     if not folder.is_dir() or folder.is_symlink():
-        raise SystemExit(f"{folder} is not a folder — pass SUBMISSIONS=<folder with one notebook or folder per student>")
+        raise SystemExit(
+            f"{folder} is not a folder — pass SUBMISSIONS=<folder with one notebook or folder per student>"
+        )
     if not trusted and scheduler is None and (refusal := unavailable(limits)):
         raise SystemExit(f"cannot grade untrusted notebooks: {refusal}")
     submissions, problems = prepare(collect(folder), limits.notebook_mb << 20, assignment)
@@ -353,26 +371,44 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("submissions", type=Path, help="one notebook or folder of notebooks per student")
     parser.add_argument("--output", type=Path, default=NOTEBOOK_DIR.parent / "build")
-    parser.add_argument("--assignment", help="the lesson every submission answers (e.g. 01_imagenet_and_pretrained_models): "
-                        "a notebook of another lesson is reported, and what cannot be graded gets 0 per exercise")  # fmt: skip
-    parser.add_argument("--engine", choices=ENGINES, default="joblib", help="joblib: local cores (default); dask: a cluster")
+    parser.add_argument(
+        "--assignment",
+        help="the lesson every submission answers (e.g. 01_imagenet_and_pretrained_models): "
+        "a notebook of another lesson is reported, and what cannot be graded gets 0 per exercise",
+    )
+    parser.add_argument(
+        "--engine", choices=ENGINES, default="joblib", help="joblib: local cores (default); dask: a cluster"
+    )
     parser.add_argument("--scheduler", help="Dask scheduler address (default: a LocalCluster); implies --engine dask")
     parser.add_argument("--workers", type=int, help="submissions graded side by side (default: one per core)")
     parser.add_argument("--trusted", action="store_true", help="grade without the sandbox (only notebooks you trust)")
     parser.add_argument("--readable", action="append", default=[], help="one more folder the kernels may read")
-    for name, help_text in [("memory_mb", "memory (RLIMIT_DATA) per process in the sandbox, MB"),
-                            ("processes", "processes and threads per sandbox"),
-                            ("disk_mb", "private /tmp (and HOME) per sandbox, MB; also the largest file"),
-                            ("cell_timeout_s", "seconds per cell"), ("timeout_s", "seconds per submission"),
-                            ("output_mb", "outputs kept per notebook, MB"), ("notebook_mb", "largest submission file, MB")]:  # fmt: skip
+    for name, help_text in [
+        ("memory_mb", "memory (RLIMIT_DATA) per process in the sandbox, MB"),
+        ("processes", "processes and threads per sandbox"),
+        ("disk_mb", "private /tmp (and HOME) per sandbox, MB; also the largest file"),
+        ("cell_timeout_s", "seconds per cell"),
+        ("timeout_s", "seconds per submission"),
+        ("output_mb", "outputs kept per notebook, MB"),
+        ("notebook_mb", "largest submission file, MB"),
+    ]:
         flag = "--" + name.removesuffix("_s").replace("_", "-")
         parser.add_argument(flag, dest=name, type=int, default=getattr(defaults, name),
                             help=f"{help_text} (default {getattr(defaults, name)})")  # fmt: skip
     args = parser.parse_args()
     limits = Limits(**{name: getattr(args, name) for name in asdict(defaults)})
     engine = "dask" if args.scheduler else args.engine
-    outcomes = grade(args.submissions, args.output, limits, args.trusted, assignment=args.assignment,
-                     workers=args.workers, engine=engine, scheduler=args.scheduler, readable=tuple(args.readable))  # fmt: skip
+    outcomes = grade(
+        args.submissions,
+        args.output,
+        limits,
+        args.trusted,
+        assignment=args.assignment,
+        workers=args.workers,
+        engine=engine,
+        scheduler=args.scheduler,
+        readable=tuple(args.readable),
+    )
     for outcome in outcomes:
         total = sum(points for _, points, _ in outcome.scores)
         most = sum(points for _, _, points in outcome.scores)

@@ -73,7 +73,9 @@ def output_size(output: NotebookNode) -> int:
 class GradingExecute(Execute):
     """nbgrader's Execute with the sandboxed kernel, the recorded verdicts and the output rules above."""
 
-    record_path = Unicode("", help="where each graded cell's verdict is appended (outside the sandbox)").tag(config=True)
+    record_path = Unicode("", help="where each graded cell's verdict is appended (outside the sandbox)").tag(
+        config=True
+    )
     max_output_bytes = Integer(10 << 20, help="outputs kept per notebook").tag(config=True)
 
     def __init__(self, **kwargs):

@@ -17,9 +17,9 @@ and it gives the shape grading needs: its own mount, PID, network, IPC and UTS n
 - no network (an empty network namespace), its own PID namespace (it sees and signals nothing else, and
   every process it started is killed when the kernel ends: `--die-with-parent`, PID 1 of the namespace);
 - limits (`prlimit`): memory (RLIMIT_DATA: heap and anonymous mappings, what an allocation takes; not the
-  address space, which torch and its libraries reserve by gigabytes without using it), processes (RLIMIT_NPROC, counted in the sandbox's own user
-  namespace), size of any file written, no core dumps. Wall time is the grader's (per cell and per
-  submission), output size is :mod:`tools.grade_execute`'s.
+  address space, which torch and its libraries reserve by gigabytes without using it), processes
+  (RLIMIT_NPROC, counted in the sandbox's own user namespace), size of any file written, no core dumps.
+  Wall time is the grader's (per cell and per submission), output size is :mod:`tools.grade_execute`'s.
 
 As root (CI containers), bwrap runs privileged and the kernel is switched to an unused uid inside
 (`setpriv`), because the kernel does not count processes against RLIMIT_NPROC for root.
@@ -123,7 +123,14 @@ def bwrap_command(sandbox: Sandbox) -> list[str]:
         args += [*_parents(path), "--ro-bind", str(path), str(path)]
     student = sandbox.workdir.parent  # the notebook's folder and ../results beside it
     args += [*_parents(student), "--ro-bind", str(student), str(student)]
-    args += [*_parents(sandbox.runtime), "--bind", str(sandbox.runtime), str(sandbox.runtime), "--chdir", str(sandbox.workdir)]
+    args += [
+        *_parents(sandbox.runtime),
+        "--bind",
+        str(sandbox.runtime),
+        str(sandbox.runtime),
+        "--chdir",
+        str(sandbox.workdir),
+    ]
     from tlhelpers.assets import data_dir
 
     environment = {"HOME": HOME, "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
@@ -167,8 +174,10 @@ def unavailable(limits: Limits = Limits()) -> str | None:
             return f"bwrap could not start a sandbox ({error}) — {INSTALL_HINT}"
     if done.returncode != 0:
         said = (done.stderr.strip().splitlines() or ["no message"])[-1][:160]
-        return (f"bwrap cannot create a sandbox here ({said}) — allow unprivileged user namespaces (Ubuntu 24.04: "
-                "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`), or pass --trusted to grade anyway")  # fmt: skip
+        return (
+            f"bwrap cannot create a sandbox here ({said}) — allow unprivileged user namespaces (Ubuntu 24.04: "
+            "`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`), or pass --trusted to grade anyway"
+        )
     return None
 
 

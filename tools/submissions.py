@@ -20,7 +20,7 @@ import re
 import stat
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from tools.exercises import assignment_name, instructor_path
@@ -66,7 +66,9 @@ def collect(folder: Path) -> list[Entry]:
         kind = _kind(path)
         student = path.name if kind == "folder" else path.stem
         if kind == "link":
-            entries.append(Entry(student, path, "a symbolic link — refused (copy the notebook itself into the class folder)"))
+            entries.append(
+                Entry(student, path, "a symbolic link — refused (copy the notebook itself into the class folder)")
+            )
         elif not STUDENT_NAME.match(student):
             entries.append(Entry(student[:64], path, "the name must be letters, digits, '_', '-' or '.' — rename it"))
         elif kind == "file" and path.suffix == ".ipynb":
@@ -93,7 +95,9 @@ def read_notebook(path: Path, limit_bytes: int) -> dict:
             raise Unusable("not a regular file — refused")
         data = handle.read(limit_bytes + 1)
     if len(data) > limit_bytes:
-        raise Unusable(f"larger than {limit_bytes >> 20} MB — clear its outputs and submit it again (or raise --notebook-mb)")
+        raise Unusable(
+            f"larger than {limit_bytes >> 20} MB — clear its outputs and submit it again (or raise --notebook-mb)"
+        )
     try:
         notebook = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
@@ -124,12 +128,24 @@ def rebuild(notebook: dict) -> dict:
         if cell_id is None or cell_id in seen:
             cell_id = uuid.uuid4().hex[:8]
         seen.add(cell_id)
-        new = {"cell_type": cell["cell_type"], "id": cell_id, "metadata": kept, "source": _source(cell.get("source", ""))}
+        new = {
+            "cell_type": cell["cell_type"],
+            "id": cell_id,
+            "metadata": kept,
+            "source": _source(cell.get("source", "")),
+        }
         if cell["cell_type"] == "code":
             new.update(outputs=[], execution_count=None)
         cells.append(new)
-    return {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
-                                         "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
 
 
 def _plain_nbgrader(meta: dict) -> dict:
@@ -139,7 +155,7 @@ def _plain_nbgrader(meta: dict) -> dict:
     return {key: meta[key] for key, kind in kinds.items() if isinstance(meta.get(key), kind)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def lesson_ids() -> dict[str, frozenset[str]]:
     """Each lesson's nbgrader cell ids, from its instructor version."""
     found = {}
@@ -153,12 +169,17 @@ def lesson_ids() -> dict[str, frozenset[str]]:
 
 def lesson_of(notebook: dict) -> str:
     """The lesson whose nbgrader cell ids the notebook holds, or raise Unusable."""
-    ids = {cell["metadata"]["nbgrader"].get("grade_id") for cell in notebook["cells"] if cell["metadata"].get("nbgrader")}
+    ids = {
+        cell["metadata"]["nbgrader"].get("grade_id") for cell in notebook["cells"] if cell["metadata"].get("nbgrader")
+    }
     matches = sorted(name for name, known in lesson_ids().items() if ids & known)
     if len(matches) > 1:
         raise Unusable(f"mixes the graded cells of {' and '.join(matches)} — ask for one lesson's notebook")
     if not matches:
-        raise Unusable("holds no graded cell of any lesson (nbgrader's cell ids are gone) — ask for the notebook handed out, filled in")
+        raise Unusable(
+            "holds no graded cell of any lesson (nbgrader's cell ids are gone) — "
+            "ask for the notebook handed out, filled in"
+        )
     return matches[0]
 
 
@@ -170,7 +191,9 @@ def named_lesson(path: Path) -> str | None:
     return None
 
 
-def prepare(entries: list[Entry], limit_bytes: int, assignment: str | None = None) -> tuple[list[Submission], list[tuple[str, str | None, str]]]:
+def prepare(
+    entries: list[Entry], limit_bytes: int, assignment: str | None = None
+) -> tuple[list[Submission], list[tuple[str, str | None, str]]]:
     """The gradable submissions, and (student, lesson or None, problem) for everything else.
 
     ``assignment``: the class's one lesson (`--assignment`); a notebook of another lesson is then a problem.
@@ -187,7 +210,9 @@ def prepare(entries: list[Entry], limit_bytes: int, assignment: str | None = Non
             lesson = lesson_of(notebook)
             named = named_lesson(entry.path)
             if named is not None and named != lesson:
-                raise Unusable(f"named as lesson {named[:2]} but its graded cells are lesson {lesson} — not graded; rename it")
+                raise Unusable(
+                    f"named as lesson {named[:2]} but its graded cells are lesson {lesson} — not graded; rename it"
+                )
             if assignment is not None and lesson != assignment:
                 raise Unusable(f"is lesson {lesson}, not this class's {assignment} — not graded")
         except Unusable as problem:
@@ -199,5 +224,11 @@ def prepare(entries: list[Entry], limit_bytes: int, assignment: str | None = Non
         seen[(submission.student, submission.assignment)] = seen.get((submission.student, submission.assignment), 0) + 1
     twice = {key for key, count in seen.items() if count > 1}
     for student, lesson in sorted(twice):
-        problems.append((student, lesson, f"present {seen[(student, lesson)]} times for {lesson} (two files or layouts) — keep one; not graded"))
+        problems.append(
+            (
+                student,
+                lesson,
+                f"present {seen[(student, lesson)]} times for {lesson} (two files or layouts) — keep one; not graded",
+            )
+        )
     return [s for s in submissions if (s.student, s.assignment) not in twice], problems
