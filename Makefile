@@ -18,8 +18,8 @@ help:
 	@echo "make execute - re-execute the committed notebooks in place (after editing one)"
 	@echo "make nav    - regenerate navigation cells and the contents list"
 	@echo "make exercises - regenerate the student notebooks from the instructor versions (nbgrader)"
-	@echo "make grade SUBMISSIONS=dir - autograde one notebook (or folder) per student -> build/grades.csv, build/feedback/"
-	@echo "make grade-check - nbval over the instructor versions, and the nbgrader round trip (solved, untouched) on every notebook"
+	@echo "make grade SUBMISSIONS=dir - autograde a class, each kernel in a bubblewrap sandbox -> build/grades.csv, build/feedback/, build/grade_problems.txt (GRADE_FLAGS=\"--trusted\" etc.)"
+	@echo "make grade-check - nbval over the instructor versions, a hostile class graded on 01, and the round trip (solved, untouched) on every notebook"
 	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
 	@echo "make matrix - the full decision-matrix sweep, serial, one thread -> notebooks/results/decision_matrix.json"
 	@echo "make matrix-check - the sweep again on every core (ENGINE=joblib) into build/, compared point by point with the committed file"
@@ -66,10 +66,10 @@ exercises: $(STAMP)
 
 grade: data
 	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder with one notebook or folder per student>"; exit 2; }
-	$(PY) -m tools.grade "$(SUBMISSIONS)" --output build
+	$(PY) -m tools.grade "$(SUBMISSIONS)" --output build $(GRADE_FLAGS)
 
 grade-check: data
-	GRADE_ALL=1 $(PY) -m pytest tests/test_grading.py::test_round_trip_of_every_lesson notebooks/solutions
+	GRADE_ALL=1 $(PY) -m pytest tests/test_grading.py notebooks/solutions
 
 bench: data
 	$(PY) -m benchmarks.bench

@@ -57,15 +57,14 @@ def make_sheet(root: Path, items: list[tuple[str, str]], out: Path) -> None:
         except OSError:
             pass
         draw.text((x + 2, y + THUMB), label[:30], fill="black", font=font)
-        draw.text((x + 2, y + THUMB + 13), (Path(rel).name[:22] + size)[:30],
-                  fill="black", font=font)
+        draw.text((x + 2, y + THUMB + 13), (Path(rel).name[:22] + size)[:30], fill="black", font=font)
     out.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(out)
 
 
 def _chunks(items: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
     """Split ``items`` into consecutive lists of at most ``n``."""
-    return [items[i:i + n] for i in range(0, len(items), n)]
+    return [items[i : i + n] for i in range(0, len(items), n)]
 
 
 def sheets_from_manifest(root: Path, manifest: Path, out_dir: Path) -> list[Path]:
@@ -78,8 +77,7 @@ def sheets_from_manifest(root: Path, manifest: Path, out_dir: Path) -> list[Path
     written: list[Path] = []
     for (domain, cls), rows in sorted(groups.items()):
         for k, chunk in enumerate(_chunks(sorted(rows), PER_SHEET)):
-            items = [(p, f"{k * PER_SHEET + i} {s} {Path(p).parent.name}")
-                     for i, (p, s) in enumerate(chunk)]
+            items = [(p, f"{k * PER_SHEET + i} {s} {Path(p).parent.name}") for i, (p, s) in enumerate(chunk)]
             out = out_dir / f"{domain}_{cls}_{k}.png"
             make_sheet(root, items, out)
             written.append(out)
@@ -89,16 +87,13 @@ def sheets_from_manifest(root: Path, manifest: Path, out_dir: Path) -> list[Path
 def sheets_from_tree(root: Path, out_dir: Path, under: list[str]) -> list[Path]:
     """Sheets of every PNG below ``root`` (optionally only below ``under``)."""
     bases = [root / u for u in under] if under else [root]
-    paths = sorted({p.relative_to(root).as_posix()
-                    for b in bases for p in b.rglob("*.png")})
+    paths = sorted({p.relative_to(root).as_posix() for b in bases for p in b.rglob("*.png")})
     written: list[Path] = []
     for k, chunk in enumerate(_chunks([(p, p) for p in paths], PER_SHEET)):
-        items = [(p, f"{k * PER_SHEET + i} {Path(p).parent.as_posix()[-24:]}")
-                 for i, (p, _) in enumerate(chunk)]
+        items = [(p, f"{k * PER_SHEET + i} {Path(p).parent.as_posix()[-24:]}") for i, (p, _) in enumerate(chunk)]
         out = out_dir / f"all_{k:02d}.png"
         make_sheet(root, items, out)
-        out.with_suffix(".txt").write_text(
-            "".join(f"{k * PER_SHEET + i}\t{p}\n" for i, (p, _) in enumerate(chunk)))
+        out.with_suffix(".txt").write_text("".join(f"{k * PER_SHEET + i}\t{p}\n" for i, (p, _) in enumerate(chunk)))
         written.append(out)
     return written
 
@@ -109,8 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("stamps_root", type=Path)
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--manifest", type=Path, default=None)
-    ap.add_argument("--under", nargs="*", default=[],
-                    help="without --manifest: only these sub-folders of the root")
+    ap.add_argument("--under", nargs="*", default=[], help="without --manifest: only these sub-folders of the root")
     args = ap.parse_args(argv)
     if args.manifest is not None:
         written = sheets_from_manifest(args.stamps_root, args.manifest, args.out_dir)

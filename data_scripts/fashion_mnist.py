@@ -40,7 +40,9 @@ def decode_idx(path: Path, header_bytes: int) -> np.ndarray:
     try:
         raw = gzip.open(path).read()
     except (OSError, EOFError) as error:
-        raise AssetError(f"{path} is not a readable gzip file ({error}) — delete it and run `python -m data_scripts`") from None
+        raise AssetError(
+            f"{path} is not a readable gzip file ({error}) — delete it and run `python -m data_scripts`"
+        ) from None
     array = np.frombuffer(raw, np.uint8, offset=header_bytes)
     return array.reshape(-1, 28, 28) if header_bytes == 16 else array
 

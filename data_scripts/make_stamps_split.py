@@ -64,8 +64,7 @@ def assign_splits(paths: list[str], domain: str) -> dict[str, str]:
     order = sorted(paths)
     np.random.default_rng(seed=SEED).shuffle(order)
     n_train, n_val, _ = split_counts(len(order), domain)
-    return {p: ("train" if i < n_train else "val" if i < n_train + n_val else "test")
-            for i, p in enumerate(order)}
+    return {p: ("train" if i < n_train else "val" if i < n_train + n_val else "test") for i, p in enumerate(order)}
 
 
 def build_rows(root: Path, decisions: list[tuple[str, str, str]]) -> list[dict[str, str]]:
@@ -83,8 +82,7 @@ def build_rows(root: Path, decisions: list[tuple[str, str, str]]) -> list[dict[s
     rows: list[dict[str, str]] = []
     for (domain, cls), paths in groups.items():
         for path, split in assign_splits(paths, domain).items():
-            rows.append({"path": path, "class": cls, "domain": domain,
-                         "split": split, "sha256": digest[path]})
+            rows.append({"path": path, "class": cls, "domain": domain, "split": split, "sha256": digest[path]})
     rows.sort(key=lambda r: (r["domain"], r["class"], r["path"]))
     return rows
 

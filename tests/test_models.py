@@ -203,7 +203,7 @@ def no_network(monkeypatch):
 def test_get_model_without_cache_or_network_fails_fast(tmp_path, monkeypatch, no_network):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     start = time.perf_counter()
-    with pytest.raises(AssetError, match="not in torch's hub cache.*run `make data`") as error:
+    with pytest.raises(AssetError, match="not in torch's hub cache.*run `python -m data_scripts`") as error:
         get_model("mobilenet_v2", "IMAGENET1K_V1")
     assert "\n" not in str(error.value)
     # DEFAULT is IMAGENET1K_V2 for MobileNetV2, which the course does not ship: point at V1.

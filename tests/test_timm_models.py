@@ -107,7 +107,9 @@ def test_the_course_api_works_on_timm_names(lite0):
 
 def test_a_missing_file_says_run_make_data(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    with pytest.raises(AssetError, match=r"efficientnet-lite0-57934424.pth is missing — run `make data`") as error:
+    with pytest.raises(
+        AssetError, match=r"efficientnet-lite0-57934424.pth is missing — run `python -m data_scripts`"
+    ) as error:
         get_model("efficientnet_lite0")
     assert "\n" not in str(error.value)
     assert isinstance(get_model("efficientnet_lite0", weights=None), nn.Module)  # no file needed without weights
@@ -118,7 +120,7 @@ def test_a_corrupt_file_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "hub" / "checkpoints" / EFFICIENTNET_LITE0.filename
     path.parent.mkdir(parents=True)
     path.write_bytes(b"truncated")
-    with pytest.raises(AssetError, match="truncated or corrupt.*make data"):
+    with pytest.raises(AssetError, match="truncated or corrupt.*python -m data_scripts"):
         get_model("efficientnet_lite0")
 
 

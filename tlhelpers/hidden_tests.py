@@ -165,6 +165,48 @@ def texts(answer) -> tuple:
     return tuple(text(item) for item in _exact(answer, (list, tuple), "a list or tuple"))
 
 
+def numbers(answer) -> tuple:
+    """A list or tuple of numbers, as a tuple of float."""
+    return tuple(number(item) for item in sequence(answer))
+
+
+def integers(answer) -> tuple:
+    """A list or tuple of ints, as a tuple of int."""
+    return tuple(integer(item) for item in sequence(answer))
+
+
+def sequence(answer) -> tuple:
+    """Exactly a list or tuple, as a tuple of its items (not compared here: the caller reads each one plainly)."""
+    return tuple(_exact(answer, (list, tuple), "a list or tuple"))
+
+
+def mapping(answer) -> dict:
+    """Exactly a dict."""
+    return _exact(answer, (dict,), "a dict")
+
+
+def length(answer) -> int:
+    """The number of items of a list or tuple."""
+    return len(sequence(answer))
+
+
+def first_minimum(answer) -> int:
+    """The 0-based position of the first smallest number of a list or tuple."""
+    values = numbers(answer)
+    return values.index(min(values))
+
+
+def numel(tensors) -> int:
+    """The number of elements in a list or tuple of tensors (each read by torch's own C type)."""
+    total = 0
+    for tensor in sequence(tensors):
+        count = 1
+        for size in shape(tensor):
+            count *= size
+        total += count
+    return total
+
+
 def close(answer, expected: float, tol: float) -> bool:
     """``number(answer)`` within ``tol`` of ``expected``."""
     value = number(answer)

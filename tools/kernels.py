@@ -18,17 +18,15 @@ On Windows, which has no IPC transport in Jupyter, the kernels stay on TCP.
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 
 from jupyter_client.localinterfaces import localhost
 from jupyter_client.manager import AsyncKernelManager, KernelManager
-from traitlets.config import LoggingConfigurable
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import default
+from traitlets.config import LoggingConfigurable
 
 from tools.jupyter_settings import TRANSPORT  # IPC, or TCP on Windows: one rule for every runner
-
 
 
 def ipc_prefix() -> str:

@@ -1,6 +1,6 @@
 """JupyterLab on the contents page, offline, with the course's settings (`make lab`; works without make).
 
-    python -m tools.lab [JUPYTERLAB ARGUMENTS]
+python -m tools.lab [JUPYTERLAB ARGUMENTS]
 """
 
 from __future__ import annotations

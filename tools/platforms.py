@@ -49,9 +49,12 @@ class Target:
 
 
 TARGETS = (
-    Target("Linux x86_64", "x86_64-manylinux_2_28",
-           tuple(f"manylinux_2_{minor}_x86_64" for minor in range(28, 4, -1))
-           + ("manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64")),  # fmt: skip
+    Target(
+        "Linux x86_64",
+        "x86_64-manylinux_2_28",
+        tuple(f"manylinux_2_{minor}_x86_64" for minor in range(28, 4, -1))
+        + ("manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64"),
+    ),  # fmt: skip
     Target("macOS arm64", "aarch64-apple-darwin", tuple(f"macosx_{major}_0_arm64" for major in range(14, 10, -1))),
     Target("Windows x86_64", "x86_64-pc-windows-msvc", ("win_amd64",)),
 )
@@ -111,7 +114,10 @@ def resolve_with_pip(requirement_file: Path, python: str, target: Target, cache:
         installs = json.loads(report.read_text(encoding="utf-8"))["install"]
     versions = {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in installs}
     fetched = sum(announced_bytes(line) for line in result.stdout.splitlines())
-    return True, f"{len(versions)} wheels, torch {versions.get('torch', '?')}, {fetched / 1e9:.2f} GB of wheels downloaded"
+    return (
+        True,
+        f"{len(versions)} wheels, torch {versions.get('torch', '?')}, {fetched / 1e9:.2f} GB of wheels downloaded",
+    )
 
 
 def announced_bytes(line: str) -> float:
@@ -144,7 +150,9 @@ def check(pins: bool = False, pythons: tuple[str, ...] = PYTHONS, targets: tuple
                 if use_pip and target == host:
                     resolvers.append(("pip", resolve_with_pip))
                 cache = Path(scratch) / "cache"
-                results = [(name, *resolve(requirement_file, python, target, cache / name)) for name, resolve in resolvers]
+                results = [
+                    (name, *resolve(requirement_file, python, target, cache / name)) for name, resolve in resolvers
+                ]
                 rows.append({"python": python, "platform": target.name, "ok": all(ok for _, ok, _ in results),
                              "detail": "; ".join(f"{name}: {detail}" for name, _, detail in results)})  # fmt: skip
         return rows, folder_bytes(Path(scratch) / "cache" / "uv")
@@ -153,8 +161,11 @@ def check(pins: bool = False, pythons: tuple[str, ...] = PYTHONS, targets: tuple
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pins", action="store_true", help="resolve with constraints.txt (the versions CI tests)")
-    parser.add_argument("--pip", action="store_true",
-                        help="also pip's resolver on this machine's own platform (may download gigabytes of wheels)")
+    parser.add_argument(
+        "--pip",
+        action="store_true",
+        help="also pip's resolver on this machine's own platform (may download gigabytes of wheels)",
+    )
     args = parser.parse_args()
     rows, uv_bytes = check(pins=args.pins, use_pip=args.pip)
     print(f"{'Python':7} {'platform':15} {'resolves':9} what")

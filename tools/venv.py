@@ -48,7 +48,17 @@ def set_up(ranges: bool = False, extras: str = "dev,instructor") -> Path:
         venv.create(VENV, with_pip=True)
     pins = [] if ranges else ["-c", ROOT / "constraints.txt"]
     run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", *pins, "-e", f".[{extras}]")
-    run(python, "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3", "--display-name", "Python 3 (tlhelpers)")
+    run(
+        python,
+        "-m",
+        "ipykernel",
+        "install",
+        "--sys-prefix",
+        "--name",
+        "python3",
+        "--display-name",
+        "Python 3 (tlhelpers)",
+    )
     run(python, "-m", "tools.jupyter_settings")
     STAMP.touch()
     return python
