@@ -210,9 +210,9 @@ def bench_sweep_engines(cache_dir: Path) -> dict:
     run_jobs(jobs[:1], cache_dir / "warm-up", threads=1, cache_dir=str(cache_dir / "warm-up"), progress=False)  # data
     seconds, rows = {}, {}
     for engine in ("serial", "joblib"):
-        # Both legs start cold, as a fresh `python -m tlhelpers.decision_matrix.sweep` does: the warm-up above left the data pool,
-        # the split and the model in this process's caches, which the serial leg would otherwise get for free
-        # while each joblib worker builds its own.
+        # Both legs start cold, as a fresh `python -m tlhelpers.decision_matrix.sweep` does: the warm-up above left
+        # the data pool, the split and the model in this process's caches, which the serial leg would otherwise get
+        # for free while each joblib worker builds its own.
         sweep.clear_caches()
         start = time.perf_counter()
         rows[engine] = run_jobs(
@@ -259,14 +259,15 @@ def markdown(results: dict) -> str:
         f"({fe['cached_epoch_seconds'] * 1000:.1f} ms vs {fe['baseline_epoch_seconds']:.2f} s); val accuracy "
         f"{fe['cached_val_acc']:.1%} vs {fe['baseline_val_acc']:.1%} | ≥ 20×, within 1 point |",
         f"| fine-tuning loop vs raw forward+backward | {ft['loop_over_raw']:.0%} "
-        f"({ft['loop_images_per_second']:.0f} vs {ft['raw_images_per_second']:.0f} img/s at {ft['image_size']} px) | ≥ 85 % |",
+        f"({ft['loop_images_per_second']:.0f} vs {ft['raw_images_per_second']:.0f} img/s "
+        f"at {ft['image_size']} px) | ≥ 85 % |",
     ]
     if "sweep_engines" in results:
         sw = results["sweep_engines"]
         lines += [
-            f"| reduced sweep ({sw['runs']} runs), joblib on {sw['workers']} cores vs serial | {sw['speedup']:.2f}× faster "
-            f"({sw['joblib_seconds']:.0f} s vs {sw['serial_seconds']:.0f} s); same rows: {'yes' if sw['same_rows'] else 'NO'} "
-            "| ≥ 1.7× on 2 cores, same rows |"
+            f"| reduced sweep ({sw['runs']} runs), joblib on {sw['workers']} cores vs serial "
+            f"| {sw['speedup']:.2f}× faster ({sw['joblib_seconds']:.0f} s vs {sw['serial_seconds']:.0f} s); "
+            f"same rows: {'yes' if sw['same_rows'] else 'NO'} | ≥ 1.7× on 2 cores, same rows |"
         ]
     if "notebooks" in results:
         lines += ["", "| notebook | status | seconds | slowest cell (s) |", "|---|---|---:|---:|"]

@@ -93,7 +93,10 @@ def unpack_deb(deb: Path) -> Path:
 
 
 def download_url(url: str, target: Path) -> Path:
-    """Download ``url`` to ``target`` once (torch's own downloader: a progress bar, a temporary file renamed at the end)."""
+    """Download ``url`` to ``target`` once, with torch's own downloader.
+
+    The downloader shows a progress bar and writes a temporary file, renamed at the end.
+    """
     if target.is_file():
         return target
     from torch.hub import download_url_to_file

@@ -47,8 +47,10 @@ from tlhelpers.assets import (
 STAMPS_PACKAGE = "tuxpaint-stamps-default"  # Debian package, fetched with apt-get download
 STAMPS_ROOT_IN_DEB = "usr/share/tuxpaint/stamps"
 STAMPS_RELEASE = "2022.06.04"  # the release the manifest's checksums come from (Debian's 2022.06.04-1)
-UPSTREAM_URL = (f"https://downloads.sourceforge.net/project/tuxpaint/tuxpaint-stamps/{STAMPS_RELEASE.replace('.', '-')}/"
-                f"tuxpaint-stamps-{STAMPS_RELEASE}.tar.gz")  # fmt: skip
+UPSTREAM_URL = (
+    f"https://downloads.sourceforge.net/project/tuxpaint/tuxpaint-stamps/{STAMPS_RELEASE.replace('.', '-')}/"
+    f"tuxpaint-stamps-{STAMPS_RELEASE}.tar.gz"
+)
 FOLDER_VARIABLE = "TLHELPERS_STAMPS_FROM"
 URL_VARIABLE = "TLHELPERS_STAMPS_URL"
 STAMPS_MANIFEST = Path(__file__).with_name("stamps_manifest.csv")
@@ -97,7 +99,10 @@ def index_is_current(folder: Path, manifest: list[dict[str, str]]) -> bool:
 
 
 class Source:
-    """Where stamp files may come from: a name, and a function giving the folder that plays /usr/share/tuxpaint/stamps."""
+    """Where stamp files may come from: a name, and a function giving a folder.
+
+    The folder that function gives plays the part of /usr/share/tuxpaint/stamps.
+    """
 
     def __init__(self, name: str, root: Callable[[], Path]) -> None:
         self.name, self.root = name, root
@@ -224,8 +229,11 @@ def main(stamps_from: str | Path | None = None) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stamps-from", metavar="DIR",
-                        help=f"a Tux Paint stamps folder to take the stamps from first (or ${FOLDER_VARIABLE})")  # fmt: skip
+    parser.add_argument(
+        "--stamps-from",
+        metavar="DIR",
+        help=f"a Tux Paint stamps folder to take the stamps from first (or ${FOLDER_VARIABLE})",
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,8 @@
-"""Made-up sweep rows for the tests of tlhelpers.decision_matrix.results, tlhelpers.decision_matrix.sweep and tlhelpers.decision_matrix.advise."""
+"""Made-up sweep rows for the tests of the decision matrix.
+
+They serve the tests of tlhelpers.decision_matrix.results, tlhelpers.decision_matrix.sweep and
+tlhelpers.decision_matrix.advise.
+"""
 
 
 def fake_rows(accuracies, dataset="photos", n_per_class=5, seconds=None):

@@ -1,4 +1,7 @@
-"""tlhelpers.decision_matrix.results: summaries over seeds, verdicts, curves, the table, and a rerun compared with a reference."""
+"""tlhelpers.decision_matrix.results.
+
+Summaries over seeds, verdicts, curves, the table, and a rerun compared with a reference.
+"""
 
 import math
 import sys
@@ -132,6 +135,10 @@ def test_compare_runs_checks_each_point_against_the_committed_spread():
 def test_reading_results_does_not_import_the_training_stack():
     import subprocess
 
-    code = "import sys, tlhelpers.decision_matrix.results, tlhelpers.decision_matrix.config; print(sorted(m for m in ('torch', 'tlhelpers.train', 'tlhelpers.decision_matrix.sweep') if m in sys.modules))"
+    code = (
+        "import sys, tlhelpers.decision_matrix.results, tlhelpers.decision_matrix.config; "
+        "print(sorted(m for m in ('torch', 'tlhelpers.train', 'tlhelpers.decision_matrix.sweep') "
+        "if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"

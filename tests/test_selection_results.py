@@ -32,7 +32,10 @@ def row(dataset, n, seed, strategy, acc, model=None, **scores):
 
 
 def draw_rows(seed, probe, tuned, logme, leep):
-    """Two backbones (a = mobilenet_v2, b), two layers: probe accuracies and LogME in the order a-last, a-early, b-last, b-early."""
+    """Two backbones (a = mobilenet_v2, b), two layers.
+
+    Probe accuracies and LogME in the order a-last, a-early, b-last, b-early.
+    """
     rows = []
     for index, (model, strategy) in enumerate(
         [(None, "features"), (None, "early_features"), ("b", "features"), ("b", "early_features")]
@@ -67,6 +70,9 @@ def test_selection_table_reads_each_question_per_draw():
 
 
 def test_reading_results_imports_no_torch():
-    code = "import sys, tlhelpers.decision_matrix.selection_results, tlhelpers.decision_matrix.results; assert 'torch' not in sys.modules, 'torch imported'"
+    code = (
+        "import sys, tlhelpers.decision_matrix.selection_results, tlhelpers.decision_matrix.results; "
+        "assert 'torch' not in sys.modules, 'torch imported'"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

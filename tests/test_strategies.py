@@ -1,4 +1,7 @@
-"""tlhelpers.decision_matrix.strategies (and the budget rule of tlhelpers.decision_matrix.config): metrics and one tiny run of every strategy."""
+"""tlhelpers.decision_matrix.strategies (and the budget rule of tlhelpers.decision_matrix.config).
+
+Metrics and one tiny run of every strategy.
+"""
 
 import pytest
 import torch

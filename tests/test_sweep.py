@@ -1,4 +1,7 @@
-"""tlhelpers.decision_matrix.sweep: jobs identified by their configuration, stored one file each, the same rows on every engine."""
+"""tlhelpers.decision_matrix.sweep.
+
+Jobs identified by their configuration, stored one file each, the same rows on every engine.
+"""
 
 import json
 import os

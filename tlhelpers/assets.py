@@ -34,7 +34,10 @@ class AssetError(RuntimeError):
 
 
 def data_dir() -> Path:
-    """The folder for prepared data: ``$TLHELPERS_DATA_DIR``, else ``$XDG_CACHE_HOME/tlhelpers`` (``~/.cache/tlhelpers``)."""
+    """The folder for prepared data.
+
+    ``$TLHELPERS_DATA_DIR``, else ``$XDG_CACHE_HOME/tlhelpers`` (``~/.cache/tlhelpers``).
+    """
     if os.environ.get("TLHELPERS_DATA_DIR"):
         return Path(os.environ["TLHELPERS_DATA_DIR"])
     cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"

@@ -61,7 +61,9 @@ class EfficientNet_Lite0_Weights(WeightsEnum):  # noqa: N801 — torchvision's n
             "categories": MobileNet_V2_Weights.IMAGENET1K_V1.meta["categories"],
             "num_params": 4652008,
             "_file_size": round(18826032 / 2**20, 1),
-            "_docs": "TensorFlow EfficientNet-Lite0 weights (Google), ported to PyTorch by ML Illustrated; timm architecture",
+            "_docs": (
+                "TensorFlow EfficientNet-Lite0 weights (Google), ported to PyTorch by ML Illustrated; timm architecture"
+            ),
         },
     )
     DEFAULT = IMAGENET1K_V1
@@ -92,10 +94,11 @@ def build(name: str, weights: WeightsEnum | None = None, num_classes: int = 1000
 
 
 def load_by_position(model: nn.Module, values: list[torch.Tensor]) -> None:
-    """Load ``values`` into ``model``'s parameters and buffers in order, BatchNorm's step counters left out on both sides.
+    """Load ``values`` into ``model``'s parameters and buffers in order.
 
-    Shapes are checked one by one, and the count must match exactly (``strict=True``): a file
-    of another architecture fails with the first tensor that does not fit.
+    BatchNorm's step counters are left out on both sides. Shapes are checked one by one, and the
+    count must match exactly (``strict=True``): a file of another architecture fails with the
+    first tensor that does not fit.
     """
     names = [name for name in model.state_dict() if not name.endswith("num_batches_tracked")]
     if len(names) != len(values):

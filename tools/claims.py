@@ -4,9 +4,9 @@ The course promises that every number in its text comes from a code cell above i
 finds the numbers a markdown cell states (``84 %``, ``196 days``, ``0.3–0.6 %``, ``209×``) and looks
 for each among the numbers that the notebook's outputs print and its code sets (a parameter such as
 ``EPOCHS = 10``): a measured-looking one (a percentage, decimals) in the text's own section and the sections
-it names, a whole number anywhere in the notebook. A quoted number that appears nowhere is *unbacked*: the text has drifted from the
-run, or it cites a fact from outside the notebook, which must then be listed with its source in
-:data:`CITED` so that a reader (and this check) can tell the two apart.
+it names, a whole number anywhere in the notebook. A quoted number that appears nowhere is *unbacked*:
+the text has drifted from the run, or it cites a fact from outside the notebook, which must then be
+listed with its source in :data:`CITED` so that a reader (and this check) can tell the two apart.
 
 What counts as a match is deliberately loose — the same value at the precision the text quotes it
 (``84 %`` is backed by an output ``0.838`` or ``83.8%``; ``2.2 million`` by ``2,223,872``) — so the
@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
+import mistune
 import nbformat
 
 from tools.notebook_list import all_notebooks
@@ -38,12 +40,13 @@ CITED: dict[str, dict[str, str]] = {
         "100,000": "ILSVRC-2012's test set: Russakovsky et al., IJCV 115 (2015), table 2",
     },
     "05": {
-        "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 (tlhelpers.decision_matrix.results.mean_interval)",
+        "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 "
+        "(tlhelpers.decision_matrix.results.mean_interval)",
     },
     "06": {
-        "0.5": "LogME's weighted Kendall tau over ImageNet models, low end across eight target datasets: Agostinelli et al., "
-        "How stable are transferability metrics evaluations?, ECCV 2022 (the range as the course's issue #17 "
-        "summarises it)",
+        "0.5": "LogME's weighted Kendall tau over ImageNet models, low end across eight target datasets: "
+        "Agostinelli et al., How stable are transferability metrics evaluations?, ECCV 2022 (the range as "
+        "the course's issue #17 summarises it)",
         "0.8": "the same, high end (Agostinelli et al., ECCV 2022)",
     },
 }
@@ -56,13 +59,9 @@ _NUMBER = re.compile(
 )
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _SCIENTIFIC = re.compile(r"(\d+(?:\.\d+)?)\s?×\s?10(?:\^(-?\d+)|([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+))")
+# What a number in the prose may be without being a claim. The markdown itself (code, link targets, html, the
+# numbers of headings and list items) is already gone: mistune parsed it (:func:`prose`).
 _IGNORED_CONTEXT = [
-    re.compile(r"`[^`]*`"),  # inline code: names and calls, not claims
-    re.compile(r"```.*?```", re.S),  # fenced code
-    re.compile(r"\]\([^)]*\)"),  # link targets
-    re.compile(r"<[^>]+>"),  # html tags
-    re.compile(r"(?m)^#+ \d+(\.\d+)?\.?"),  # section numbers in headings
-    re.compile(r"(?m)^\s*\d+\.\s"),  # numbered list items
     re.compile(
         r"\b(?:notebooks?|sections?|exercises?|cells?|steps?|items?|Case|stage|stop)\s+\d+(?:\s*(?:–|-|and|or|,)\s*\d+)*",
         re.I,
@@ -80,18 +79,67 @@ def _scale(unit: str) -> float:
     return {"million": 1e6, "M": 1e6, "k": 1e3, "thousand": 1e3}.get(unit, 1.0)
 
 
+# Jupyter renders GitHub-flavoured markdown, tables included; renderer=None gives mistune's syntax tree.
+_MARKDOWN = mistune.create_markdown(renderer=None, plugins=["table", "strikethrough"])
+_INLINE = {"text", "emphasis", "strong", "strikethrough", "link", "image", "codespan", "inline_html"}
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?(?!\S)")  # "3." or "2.1" opening a heading
+
+
+class _HTMLText(HTMLParser):
+    """The text of a block of HTML, its tags left out (the standard library's parser)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _html_text(html: str) -> str:
+    parser = _HTMLText()
+    parser.feed(html)
+    parser.close()
+    return " ".join(parser.parts)
+
+
+def _plain(tokens: list[dict]) -> str:
+    parts = []
+    for token in tokens:
+        kind, children = token["type"], token.get("children")
+        if kind in ("codespan", "block_code", "inline_html"):  # code: names and calls, not claims; a tag alone
+            parts.append(" ")
+        elif kind == "block_html":
+            parts.append(f" {_html_text(token['raw'])}\n")
+        elif kind in ("softbreak", "linebreak"):
+            parts.append("\n")
+        elif kind == "heading":  # its number is the section's, not a claim
+            parts.append(_SECTION_NUMBER.sub(" ", _plain(children).lstrip(), count=1) + "\n")
+        elif kind in ("link", "image"):  # the words (an image's alt text), not the target
+            parts.append(f" {_plain(children)} ")
+        elif children is not None:  # list items come without their numbers: the parser keeps them apart
+            parts.append(_plain(children) + ("" if kind in _INLINE else "\n"))
+        else:
+            parts.append(token.get("raw", ""))
+    return "".join(parts)
+
+
+def prose(markdown: str) -> str:
+    """The text of ``markdown`` as a reader reads it: no code (inline or fenced), no link targets, no HTML tags,
+    no heading or list numbers — parsed by mistune, the markdown parser nbconvert uses."""
+    return _plain(_MARKDOWN(markdown))
+
+
 def quoted_numbers(markdown: str) -> list[tuple[str, float, int, bool]]:
     """(as written, value, decimals quoted, is a percentage) for every number the text states."""
-    text = markdown
-    for pattern in _IGNORED_CONTEXT[:3]:
-        text = pattern.sub(" ", text)
+    text = prose(markdown)
     found = []
     for match in _SCIENTIFIC.finditer(text):  # 7 × 10¹⁷: the value, at the precision of its mantissa
         mantissa, exponent = match.group(1), match.group(2) or match.group(3).translate(_SUPERSCRIPTS)
         decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
         found.append((match.group(0), float(mantissa) * 10 ** int(exponent), decimals - int(exponent), False))
     text = _SCIENTIFIC.sub(" ", text)
-    for pattern in _IGNORED_CONTEXT[3:]:
+    for pattern in _IGNORED_CONTEXT:
         text = pattern.sub(" ", text)
     for match in _NUMBER.finditer(text):
         written, unit = match.group(1), (match.group(2) or "")
@@ -103,9 +151,7 @@ def quoted_numbers(markdown: str) -> list[tuple[str, float, int, bool]]:
 
 def shapes(markdown: str) -> list[str]:
     """Image, feature-map and kernel sizes the text states (``224 × 224``), as plain ``224x224`` strings."""
-    text = _SCIENTIFIC.sub(" ", markdown)
-    for pattern in _IGNORED_CONTEXT[:4]:
-        text = pattern.sub(" ", text)
+    text = _SCIENTIFIC.sub(" ", prose(markdown))
     return ["x".join(part.replace(",", "") for part in match.groups() if part) for match in _SHAPE.finditer(text)]
 
 

@@ -65,7 +65,10 @@ def instructor_path(assignment: str) -> Path:
 
 
 def nbgrader_environment(course: Path) -> dict[str, str]:
-    """nbgrader's database calls `alembic`, so the venv's bin goes on PATH; Jupyter's runtime files stay in ``course``."""
+    """nbgrader's database calls `alembic`, so the venv's bin goes on PATH.
+
+    Jupyter's runtime files stay in ``course``.
+    """
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     return dict(os.environ, PATH=path, JUPYTER_RUNTIME_DIR=str(course / "run"))
 

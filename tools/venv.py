@@ -1,6 +1,7 @@
 """Set up the course's virtual environment with any Python 3.11-3.13, on Linux, macOS or Windows (no make needed).
 
-    python -m tools.venv             # .venv with the exact versions CI tests (constraints.txt), then the Jupyter settings
+    python -m tools.venv             # .venv with the exact versions CI tests (constraints.txt),
+                                     # then the Jupyter settings
     python -m tools.venv --ranges    # the package's own ranges instead: keeps a torch the environment already has
 
 It creates ``.venv`` if missing, installs the course (``pip install -e ".[dev,instructor]"``), registers the
@@ -30,8 +31,10 @@ def venv_python(folder: Path = VENV) -> Path:
 def check_python(version: tuple[int, int] = sys.version_info[:2]) -> None:
     low, high = SUPPORTED
     if not low <= version <= high:
-        raise SystemExit(f"Python {version[0]}.{version[1]} is not supported — run this with Python "
-                         f"{low[0]}.{low[1]} to {high[0]}.{high[1]} (e.g. `py -3.12 -m tools.venv` on Windows)")  # fmt: skip
+        raise SystemExit(
+            f"Python {version[0]}.{version[1]} is not supported — run this with Python "
+            f"{low[0]}.{low[1]} to {high[0]}.{high[1]} (e.g. `py -3.12 -m tools.venv` on Windows)"
+        )
 
 
 def run(*command: str | Path) -> None:

@@ -7,13 +7,14 @@
 skipped and counted), counts the images per class, scores the folder's similarity to
 ImageNet (:mod:`tlhelpers.similarity`, on :data:`~tlhelpers.similarity.SCORE_IMAGES`
 images, as the references were) and places it among the reference datasets of the
-sweep (:mod:`tlhelpers.decision_matrix.sweep`, read with :mod:`tlhelpers.decision_matrix.results`). The advice is what *won the measurement* at the
-nearest measured point: the reference dataset with the closest score among those measured
-at your number of images per class, at the nearest amount (on a log scale); when the
-reference nearest in similarity was not measured that far, the report says so. When the
-winner's margin is a tie under :class:`tlhelpers.decision_matrix.results.Verdict`'s rule (its 95 % interval
-over seeds includes 0), the cheaper of the two is advised. The folder's image sizes are
-reported, with a warning when they are much smaller than the size the score is taken at.
+sweep (:mod:`tlhelpers.decision_matrix.sweep`, read with :mod:`tlhelpers.decision_matrix.results`).
+The advice is what *won the measurement* at the nearest measured point: the reference dataset
+with the closest score among those measured at your number of images per class, at the nearest
+amount (on a log scale); when the reference nearest in similarity was not measured that far,
+the report says so. When the winner's margin is a tie under
+:class:`tlhelpers.decision_matrix.results.Verdict`'s rule (its 95 % interval over seeds includes 0),
+the cheaper of the two is advised. The folder's image sizes are reported, with a warning when
+they are much smaller than the size the score is taken at.
 
 The advice is a starting point, not a verdict: the references are three small datasets and
 one model, and your own validation set has the last word.
@@ -87,8 +88,8 @@ class Advice:
         if median < SMALL_IMAGE_PX:
             line += (
                 f"\n  warning: most images are under {SMALL_IMAGE_PX} px; the score resizes to {SCORE_SIZE_PX} px and "
-                f"the sweep trained at {min(IMAGE_SIZES.values())}–{max(IMAGE_SIZES.values())} px, so these are upscaled many times — "
-                "read the placement with care, and validate on your own split"
+                f"the sweep trained at {min(IMAGE_SIZES.values())}–{max(IMAGE_SIZES.values())} px, "
+                "so these are upscaled many times — read the placement with care, and validate on your own split"
             )
         return line
 
@@ -317,7 +318,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--results",
         type=Path,
         default=None,
-        help="results of `python -m tlhelpers.decision_matrix.sweep` (the course's: notebooks/results/decision_matrix.json)",
+        help=(
+            "results of `python -m tlhelpers.decision_matrix.sweep` "
+            "(the course's: notebooks/results/decision_matrix.json)"
+        ),
     )
     parser.add_argument("--images", type=int, default=SCORE_IMAGES, help="images to score (default: %(default)s)")
     parser.add_argument(

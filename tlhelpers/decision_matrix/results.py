@@ -26,7 +26,10 @@ from tlhelpers.decision_matrix.config import DATASETS, QUADRANTS, RECIPE_VARIANT
 
 
 def load_results(path: str | Path) -> dict:
-    """A results file written by :mod:`tlhelpers.decision_matrix.sweep`, as a dict (``about``, ``similarity``, ``runs``)."""
+    """A results file written by :mod:`tlhelpers.decision_matrix.sweep`, as a dict.
+
+    The dict has ``about``, ``similarity`` and ``runs``.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(

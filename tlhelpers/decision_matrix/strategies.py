@@ -1,4 +1,6 @@
-"""The four strategies of the decision matrix, each trained under the same :class:`~tlhelpers.decision_matrix.config.Budget`.
+"""The four strategies of the decision matrix, each trained under the same budget.
+
+The budget, the same for every strategy, is a :class:`~tlhelpers.decision_matrix.config.Budget`.
 
 :func:`run_strategy` trains one strategy on one set of training images and measures it:
 

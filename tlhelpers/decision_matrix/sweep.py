@@ -1,4 +1,4 @@
-"""Running the decision-matrix sweep: one job per run, each persisted, on the engine you have.
+r"""Running the decision-matrix sweep: one job per run, each persisted, on the engine you have.
 
 A *job* (:class:`Job`) is one training run — dataset, images per class, seed, strategy,
 budget, image size, model — and a pure function of that configuration: every random draw
@@ -20,14 +20,18 @@ Engines, one code path (:func:`run_jobs`):
   through ``dask-jobqueue``, which gives the same kind of scheduler address.
 
 The coordinating process writes each job file when the result comes back, so workers need
-no shared file system. The sweep's configuration lives in :mod:`tlhelpers.decision_matrix.config`, the
-strategies in :mod:`tlhelpers.decision_matrix.strategies`; reading results is :mod:`tlhelpers.decision_matrix.results`.
+no shared file system. The sweep's configuration lives in :mod:`tlhelpers.decision_matrix.config`,
+the strategies in :mod:`tlhelpers.decision_matrix.strategies`; reading results is
+:mod:`tlhelpers.decision_matrix.results`.
 
-    python -m tlhelpers.decision_matrix.sweep --output notebooks/results/decision_matrix.json --threads 1   # `make matrix`
+    python -m tlhelpers.decision_matrix.sweep --output notebooks/results/decision_matrix.json \
+        --threads 1   # `make matrix`
     python -m tlhelpers.decision_matrix.sweep --output build/again.json --engine joblib --workers 2
-    python -m tlhelpers.decision_matrix.sweep --output build/again.json --dry-run --reference notebooks/results/decision_matrix.json
+    python -m tlhelpers.decision_matrix.sweep --output build/again.json --dry-run \
+        --reference notebooks/results/decision_matrix.json
     python -m tlhelpers.decision_matrix.sweep --reduced        # the notebook's reduced sweep, printed, nothing written
-    python -m tlhelpers.decision_matrix.sweep --selection --engine joblib --output notebooks/results/model_selection.json  # `make selection`
+    python -m tlhelpers.decision_matrix.sweep --selection --engine joblib \
+        --output notebooks/results/model_selection.json  # `make selection`
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The exercise checkers of notebook 01 · ImageNet and pretrained models, one per exercise (see :mod:`tlhelpers.exercises`)."""
+"""The exercise checkers of notebook 01 · ImageNet and pretrained models, one per exercise.
+
+See :mod:`tlhelpers.exercises`.
+"""
 
 from __future__ import annotations
 
@@ -83,7 +86,10 @@ def check_unnormalised_probability(
 
 @checker
 def check_training_flops(answer: Any, name: str | None = "exercise 4") -> CheckResult:
-    """01 · 4: 3 × ResNet-50's forward FLOPs (2 × its multiply-adds, ``_ops``) × ILSVRC's training images × 90 epochs."""
+    """01 · 4: ResNet-50's training FLOPs.
+
+    3 × its forward FLOPs (2 × its multiply-adds, ``_ops``) × ILSVRC's training images × 90 epochs.
+    """
     if is_unanswered(answer):
         return _not_attempted(name)
     import torchvision

@@ -1,4 +1,7 @@
-"""The exercise checkers of notebook 06 · Choosing a pretrained model, one per exercise (see :mod:`tlhelpers.exercises`)."""
+"""The exercise checkers of notebook 06 · Choosing a pretrained model, one per exercise.
+
+See :mod:`tlhelpers.exercises`.
+"""
 
 from __future__ import annotations
 
