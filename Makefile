@@ -5,12 +5,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-browser platforms data lab execute nav exercises grade grade-check bench matrix matrix-check recipes controls selection claims constraints clean help
+.PHONY: run test lint test-browser platforms data lab execute nav exercises grade grade-check bench matrix matrix-check recipes controls selection claims constraints clean help
 .DEFAULT_GOAL := help
 
 help:
 	@echo "make run    - set up, prepare data, execute every notebook into build/ (summary table)"
 	@echo "make test   - set up, prepare data, unit tests + nbval over every student notebook + nbgrader round trip on 01"
+	@echo "make lint   - ruff format --check and ruff check (make test runs it first)"
 	@echo "make test-browser - the widgets of notebooks 01 and 04, clicked in headless Chromium in JupyterLab"
 	@echo "make data   - fetch and verify weights and datasets (offline-friendly; STAMPS_FROM=DIR for a Tux Paint stamps folder)"
 	@echo "make platforms - resolve every dependency for Python 3.11-3.13 on Linux, macOS and Windows (package index)"
@@ -40,7 +41,12 @@ data: $(STAMP)
 run: data
 	$(PY) -m tools.run_notebooks
 
-test: data
+# ruff's format and lint checks (configured in pyproject.toml), then every test.
+lint: $(STAMP)
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+
+test: data lint
 	$(PY) -m pytest
 
 # Needs Debian's chromium and chromium-driver (.ci/run installs them); downloads no browser or driver.

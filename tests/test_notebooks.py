@@ -78,7 +78,7 @@ def test_every_ignored_output_says_why(path):
     """nbval's NBVAL_IGNORE_OUTPUT is never a blanket: the next line is a comment "# (reason)".
 
     The reasons in use: versions and thread counts, wall-clock times, and whole-network training
-    whose last digits depend on the CPU (those cells are followed by a checked `check_claims` cell).
+    whose last digits depend on the CPU (those cells are followed by a checked `check_statements` cell).
     """
     for cell in code_cells(path):
         lines = cell.source.splitlines()
