@@ -3,6 +3,8 @@
 import copy
 import pickle
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
@@ -263,3 +265,69 @@ def test_freeze_batchnorm_statistics_keeps_imagenet_statistics_while_weights_tra
     unfreeze(model, last_k_blocks=100)
     model.train()
     assert batchnorm.training, "unfreeze releases the statistics again"
+
+
+# --- the frozen state, visible; every model the course trains ---------------------------------
+
+COURSE_MODELS = ["mobilenet_v2", "resnet18", "efficientnet_lite0"]  # torchvision's two families and timm's Lite0
+
+
+def batchnorm_buffers(model):
+    return {
+        name: buffer.clone()
+        for name, buffer in model.named_buffers()
+        if name.endswith(("running_mean", "running_var", "num_batches_tracked"))
+    }
+
+
+@pytest.mark.parametrize("name", COURSE_MODELS)
+def test_frozen_statistics_show_in_print_and_keep_the_state_dict(name):
+    model = get_model(name, weights=None, num_classes=3)
+    plain = model.state_dict()
+    batchnorms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    classes = [type(bn) for bn in batchnorms]  # torch's BatchNorm2d; timm's BatchNormAct2d
+    assert "statistics frozen" not in str(model)
+    freeze_backbone(model)
+    assert str(model).count("statistics frozen") == len(batchnorms) > 0
+    assert all(is_frozen_batchnorm(bn) and isinstance(bn, type(bn)._unfrozen_class) for bn in batchnorms)
+    frozen = model.state_dict()
+    assert list(frozen) == list(plain)  # the same keys in the same order: checkpoints and feature caches
+    assert all(torch.equal(frozen[key], plain[key]) for key in plain)
+    model.load_state_dict(plain, strict=True)
+    unfreeze(model, 1000)
+    assert "statistics frozen" not in str(model)
+    assert [type(bn) for bn in batchnorms] == classes
+    assert not any(is_frozen_batchnorm(bn) for bn in batchnorms)
+
+
+@pytest.mark.parametrize("name", COURSE_MODELS)
+def test_frozen_statistics_do_not_move_in_a_training_step(name):
+    model = freeze_batchnorm_statistics(get_model(name, weights=None, num_classes=3))
+    model.train()
+    batchnorms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    assert model.training and not any(m.training for bn in batchnorms for m in bn.modules())  # timm's act too
+    before, weights = batchnorm_buffers(model), [bn.weight.clone() for bn in batchnorms]
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    nn.functional.cross_entropy(model(torch.randn(4, 3, 32, 32)), torch.tensor([0, 1, 2, 0])).backward()
+    optimizer.step()
+    after = batchnorm_buffers(model)
+    assert all(torch.equal(before[key], after[key]) for key in before), "running statistics moved"
+    assert any(not torch.equal(w, bn.weight) for w, bn in zip(weights, batchnorms)), "the affine weights train"
+    unfreeze(model, 1000)
+    model.train()(torch.randn(4, 3, 32, 32))
+    moved = batchnorm_buffers(model)
+    assert not any(torch.equal(before[key], moved[key]) for key in before), "released, they follow the batches"
+
+
+def test_a_frozen_model_unpickles_frozen_in_a_fresh_process(tmp_path):
+    """The statistics-frozen classes are made at run time; a process that never made one still reads them."""
+    model = freeze_backbone(get_model("efficientnet_lite0", weights=None, num_classes=3))
+    path = tmp_path / "model.pickle"
+    path.write_bytes(pickle.dumps(model))
+    script = (
+        "import pickle, sys; from torch import nn; model = pickle.loads(open(sys.argv[1], 'rb').read()).train(); "
+        "bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]; "
+        "assert bns and not any(bn.training for bn in bns); print(model.bn1)"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=True)
+    assert "statistics frozen" in result.stdout

@@ -12,9 +12,10 @@ Freezing here means two things:
   mode even after ``model.train()``. Otherwise every training batch would overwrite the
   ImageNet statistics although no weight changes — a classic, silent cause of lost accuracy.
 
-The BatchNorm part works by giving each frozen BatchNorm layer its own ``train`` method
-that always switches it to eval mode (see :func:`freeze_backbone`); :func:`unfreeze`
-removes it again.
+The BatchNorm part turns each frozen layer into a *statistics-frozen* variant of its own class
+(:class:`StatisticsFrozen`), whose ``train`` always switches it to eval mode and which says so in
+``print(model)`` (``BatchNorm2d(32, eps=1e-05, …, statistics frozen)``). Its parameters, buffers and
+``state_dict`` keys are the layer's own; :func:`unfreeze` turns it back into the plain class.
 """
 
 from __future__ import annotations
@@ -228,25 +229,64 @@ def replace_head(model: nn.Module, num_classes: int) -> nn.Module:
 # --- freezing --------------------------------------------------------------------------------
 
 
-def _train_frozen_batchnorm(module: nn.Module, mode: bool = True) -> nn.Module:
-    """A frozen BatchNorm layer's ``train``: whatever is asked, stay in eval mode."""
-    return nn.Module.train(module, False)
+class StatisticsFrozen:
+    """A BatchNorm layer whose running statistics are frozen: it stays in eval mode whatever ``train`` asks.
+
+    Not built directly: :func:`freeze_batchnorm_statistics` makes a layer of class ``C`` (torch's
+    ``BatchNorm2d``, timm's ``BatchNormAct2d``, …) an instance of ``statistics_frozen(C)``, a subclass of
+    ``C`` and of this class. Nothing else about the layer changes — its parameters (trainable or not),
+    buffers, ``state_dict`` keys and forward pass are ``C``'s — and ``print(model)`` shows it.
+    """
+
+    _unfrozen_class: type[nn.Module]
+
+    def train(self, mode: bool = True) -> nn.Module:
+        return nn.Module.train(self, False)  # the layer and whatever it holds (timm: its activation) stay in eval
+
+    def extra_repr(self) -> str:
+        return ", ".join(part for part in (super().extra_repr(), "statistics frozen") if part)
+
+    def __reduce_ex__(self, protocol):
+        # The class is made at run time: pickle (and deepcopy) rebuild it from the plain class, which pickles by name.
+        return _statistics_frozen_instance, (self._unfrozen_class,), self.__getstate__()
+
+
+@functools.cache
+def statistics_frozen(cls: type[nn.Module]) -> type[nn.Module]:
+    """The statistics-frozen variant of the BatchNorm class ``cls``, one per ``cls``.
+
+    It keeps ``cls``'s name, so ``print(model)`` reads ``BatchNorm2d(…, statistics frozen)``; ``type(layer)``
+    says ``tlhelpers.models.statistics_frozen(BatchNorm2d)``.
+    """
+    if issubclass(cls, StatisticsFrozen):
+        return cls
+    namespace = {
+        "__module__": __name__,
+        "__qualname__": f"statistics_frozen({cls.__qualname__})",
+        "_unfrozen_class": cls,
+    }
+    return type(cls.__name__, (StatisticsFrozen, cls), namespace)
+
+
+def _statistics_frozen_instance(cls: type[nn.Module]) -> nn.Module:
+    frozen = statistics_frozen(cls)
+    return frozen.__new__(frozen)
 
 
 def _freeze_batchnorm(module: nn.Module) -> None:
-    # functools.partial (unlike a bound method) survives pickling and deepcopy intact.
-    module.train = functools.partial(_train_frozen_batchnorm, module)
+    module.__class__ = statistics_frozen(type(module))
     module.train()
 
 
 def _release_batchnorm(module: nn.Module, mode: bool) -> None:
-    module.__dict__.pop("train", None)
+    if isinstance(module, StatisticsFrozen):
+        module.__class__ = module._unfrozen_class
     module.train(mode)
 
 
 def is_frozen_batchnorm(module: nn.Module) -> bool:
     """True for a BatchNorm layer whose running statistics :func:`freeze_backbone` froze."""
-    return isinstance(module, nn.modules.batchnorm._BatchNorm) and "train" in module.__dict__
+    return isinstance(module, nn.modules.batchnorm._BatchNorm) and isinstance(module, StatisticsFrozen)
 
 
 def freeze_batchnorm_statistics(model: nn.Module) -> nn.Module:
