@@ -4,7 +4,7 @@ Two mechanisms, both run by ``make test`` on the committed notebooks:
 
 - every number a markdown cell quotes must be printed by (or set in) the code of its section, or be listed
   with its source in ``tools.claims.CITED`` (``tools/claims.py``);
-- every statement the text makes about a run is a ``check_claims`` line (``yes``/``NO``): a committed ``NO``
+- every statement the text makes about a run is a ``check_statements`` line (``yes``/``NO``): a committed ``NO``
   fails here, and a run that flips a ``yes`` fails nbval, which compares the line.
 """
 
@@ -40,7 +40,7 @@ def test_every_checked_claim_holds_in_the_committed_run(path):
     failed = [
         f"cell {index}: {line.strip()}"
         for index, cell in enumerate(notebook.cells)
-        if cell.cell_type == "code" and "check_claims(" in cell.source
+        if cell.cell_type == "code" and "check_statements(" in cell.source
         for line in claims._output_text(cell).splitlines()
         if line.startswith("NO ")
     ]
