@@ -215,3 +215,17 @@ def test_the_hidden_tests_load_the_old_checker_path_afresh():
     loaded = fresh().load("tlhelpers.exercise_checks").check_training_loop
     assert loaded is not notebook03.check_training_loop  # a fresh copy, executed from the files
     assert loaded(..., name="hidden test").status == "not attempted"
+
+
+def test_notebooks_handed_out_before_the_new_layout_still_import():
+    """Every import line and checker attribute of the notebooks as they were before (tests/handed_out_imports.txt)."""
+    listed = (Path(__file__).with_name("handed_out_imports.txt")).read_text(encoding="utf-8").splitlines()
+    namespace: dict = {}
+    imports = [line for line in listed if line.startswith(("from ", "import "))]
+    for line in imports:
+        exec(line, namespace)  # the handed-out notebook's own line
+    attributes = [line for line in listed if line and not line.startswith(("#", "from ", "import "))]
+    assert len(imports) > 20 and len(attributes) > 20
+    for reference in attributes:
+        module, attribute = reference.split(".")
+        assert hasattr(namespace[module], attribute), f"{reference} is gone"
