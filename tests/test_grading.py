@@ -141,6 +141,18 @@ def test_sandbox_limits_processes(tmp_path):
 
 
 @needs_sandbox
+def test_honest_code_has_what_it_needs_in_the_sandbox(tmp_path):
+    """A DataLoader with workers needs multiprocessing's locks (POSIX semaphores in /dev/shm): lesson 02 uses one."""
+    workdir, runtime = tmp_path / "student" / "lesson", tmp_path / "run"
+    workdir.mkdir(parents=True)
+    runtime.mkdir(mode=0o777)
+    probe = "import multiprocessing\nqueue = multiprocessing.Queue()\nqueue.put('ok')\nprint(queue.get())\n"
+    command = bwrap_command(Sandbox(Limits(), workdir, runtime))
+    done = subprocess.run([*command, sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (0, "ok\n"), done.stderr[-500:]
+
+
+@needs_sandbox
 def test_round_trip_in_brief(tmp_path):
     """Lesson 01 graded for real: solved, untouched, and the two cheats nbgrader alone would reward (~1 min)."""
     write_submissions(tmp_path / "all", "01", malformed=False)

@@ -296,12 +296,14 @@ def run_engine(jobs: list[Job], engine: str, workers: int, scheduler: str | None
             bar.update()
     elif engine == "dask":
         try:
-            from dask.distributed import Client, LocalCluster, as_completed
+            from dask.distributed import Client, as_completed
+
+            from tlhelpers.decision_matrix.sweep import local_cluster
         except ImportError:
             raise SystemExit(
                 "the dask engine needs Dask — `pip install 'dask[distributed]'` (or the `cluster` extra)"
             ) from None
-        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
+        cluster = None if scheduler else local_cluster(workers)
         with Client(scheduler or cluster) as client:
             futures = {client.submit(grade_job, job, pure=False): index for index, job in enumerate(jobs)}
             for future in as_completed(futures):

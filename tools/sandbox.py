@@ -13,7 +13,8 @@ and it gives the shape grading needs: its own mount, PID, network, IPC and UTS n
 - the student's folder in the temporary course, read-only: the notebook's folder (its working directory)
   and `results/` beside it;
 - read-write: the kernel's runtime folder (its connection file and IPC sockets), private to this kernel;
-- a private /tmp (HOME is /tmp/home) on a size-limited tmpfs, gone when the kernel ends;
+- a private /tmp (HOME is /tmp/home) and /dev/shm (multiprocessing's locks), size-limited tmpfs, gone when the
+  kernel ends;
 - no network (an empty network namespace), its own PID namespace (it sees and signals nothing else, and
   every process it started is killed when the kernel ends: `--die-with-parent`, PID 1 of the namespace);
 - limits (`prlimit`): memory (RLIMIT_DATA: heap and anonymous mappings, what an allocation takes; not the
@@ -115,7 +116,9 @@ def bwrap_command(sandbox: Sandbox) -> list[str]:
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
     args += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.disk_mb << 20), "--tmpfs", "/tmp",
-             "--chmod", "1777", "/tmp", "--perms", "0777", "--dir", HOME]  # fmt: skip
+             "--chmod", "1777", "/tmp", "--perms", "0777", "--dir", HOME,
+             # POSIX semaphores and shared memory (multiprocessing's locks: a DataLoader with workers)
+             "--size", str(limits.disk_mb << 20), "--tmpfs", "/dev/shm", "--chmod", "1777", "/dev/shm"]  # fmt: skip
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]

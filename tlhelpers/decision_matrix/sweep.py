@@ -281,17 +281,23 @@ def _environment_kept():
         os.environ.update(saved)
 
 
+def local_cluster(workers: int):
+    """A Dask LocalCluster of ``workers`` processes on 127.0.0.1 (no dashboard) that leaves this process's environment
+    as it was — the sweep's and the grader's (``python -m tools.grade --engine dask``) when no scheduler is given."""
+    from dask.distributed import LocalCluster
+
+    with _environment_kept():
+        return LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
+
+
 def _dask(jobs: Sequence[Job], workers: int, cache_dir: str | None, threads: int | None, scheduler: str | None):
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
     except ImportError:
         raise SystemExit("the dask engine needs Dask — `pip install 'dask[distributed]'` (or the `cluster` extra)")
-    cluster = None
-    if scheduler is None:
-        with _environment_kept():
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-            )
+    cluster = local_cluster(workers) if scheduler is None else None
     client = Client(scheduler if scheduler is not None else cluster)
     try:
         futures = client.map(_job_and_row, list(jobs), cache_dir=cache_dir, threads=threads or 1, pure=False)
