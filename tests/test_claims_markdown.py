@@ -36,8 +36,17 @@ def test_prose_leaves_out_code_link_targets_html_and_numbering():
     for kept in ("Fine-tuning at 84 %", "the paper 5", "7", "9.4 %", "61 %", "first of 45", "block 55", "3 cats"):
         assert kept in text, (kept, text)
     assert [written for written, *_ in claims.quoted_numbers(markdown)] == [
-        "84 %", "5", "7", "9.4 %", "61 %", "45", "55", "71 %", "72 %", "3"
-    ]  # fmt: skip
+        "84 %",
+        "5",
+        "7",
+        "9.4 %",
+        "61 %",
+        "45",
+        "55",
+        "71 %",
+        "72 %",
+        "3",
+    ]
 
 
 def test_numbers_in_code_and_link_targets_are_no_claims():

@@ -187,9 +187,15 @@ def test_hostile_class(tmp_path):
     submissions = tmp_path / "class"
     write_submissions(submissions, "01")
     (submissions / "README.txt").write_text("the instructor's own file, next to the submissions\n")
-    watched = {"class": (submissions, True), "course": (REPO / "notebooks", True),
-               "tlhelpers": (REPO / "tlhelpers", True), "tools": (REPO / "tools", True), "data": (data_dir(), True),
-               "torch hub": (torch_home(), True), "venv": (Path(sys.prefix), False)}  # fmt: skip
+    watched = {
+        "class": (submissions, True),
+        "course": (REPO / "notebooks", True),
+        "tlhelpers": (REPO / "tlhelpers", True),
+        "tools": (REPO / "tools", True),
+        "data": (data_dir(), True),
+        "torch hub": (torch_home(), True),
+        "venv": (Path(sys.prefix), False),
+    }
     before = {name: tree_digest(folder, content) for name, (folder, content) in watched.items()}
     processes_before = hostile_processes()
     output = tmp_path / "build"

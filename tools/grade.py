@@ -46,8 +46,10 @@ from tools.submissions import collect, prepare
 
 SUPPORT_DIRS = ["results"]  # notebook 05 reads ../results/decision_matrix.json
 ENGINES = ("joblib", "dask")
-CSP = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-       'style-src \'unsafe-inline\'; font-src data:">')  # fmt: skip
+CSP = (
+    '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+    "style-src 'unsafe-inline'; font-src data:\">"
+)
 
 
 @dataclass
@@ -74,8 +76,11 @@ class Outcome:
 def exercises_of(assignment: str) -> list[tuple[str, float]]:
     """(grade id, max points) of every graded cell of the instructor version."""
     notebook = json.loads(instructor_path(assignment).read_text(encoding="utf-8"))
-    graded = [cell["metadata"]["nbgrader"] for cell in notebook["cells"]
-              if cell.get("metadata", {}).get("nbgrader", {}).get("grade")]  # fmt: skip
+    graded = [
+        cell["metadata"]["nbgrader"]
+        for cell in notebook["cells"]
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+    ]
     return [(meta["grade_id"], float(meta["points"])) for meta in graded]
 
 
@@ -259,12 +264,17 @@ def _grade_job(job: Job) -> Outcome:
         (target / f"{assignment}.ipynb").write_text(job.notebook, encoding="utf-8")
         record = course_config(course, job, workdir)
         nbgrader = [sys.executable, "-m", "nbgrader"]
-        returncode, log = run_limited([*nbgrader, "autograde", assignment, "--student", student, "--create", "--force"],
-                                      course, limits.timeout_s)  # fmt: skip
+        returncode, log = run_limited(
+            [*nbgrader, "autograde", assignment, "--student", student, "--create", "--force"], course, limits.timeout_s
+        )
         scores = recorded_points(record, exercises)
         if returncode is None:
-            return Outcome(student, assignment, scores, f"took longer than {limits.timeout_s} s to grade — stopped; "
-                                                        "what had not run got 0 (--timeout)")  # fmt: skip
+            return Outcome(
+                student,
+                assignment,
+                scores,
+                f"took longer than {limits.timeout_s} s to grade — stopped; what had not run got 0 (--timeout)",
+            )
         problem = trouble(log, limits, scores)
         if not write_gradebook(course, assignment, student, scores):
             return Outcome(student, assignment, scores, problem or f"nbgrader autograde failed: {first_error(log)}")
@@ -343,9 +353,18 @@ def write_results(output: Path, outcomes: list[Outcome]) -> None:
         tmp.write_text("".join(line + "\n" for line in problems), encoding="utf-8")
 
 
-def grade(folder: Path, output: Path, limits: Limits = Limits(), trusted: bool = False, progress: bool = True,
-          assignment: str | None = None, workers: int | None = None, engine: str = "joblib",
-          scheduler: str | None = None, readable: tuple[str, ...] = ()) -> list[Outcome]:  # fmt: skip
+def grade(
+    folder: Path,
+    output: Path,
+    limits: Limits = Limits(),
+    trusted: bool = False,
+    progress: bool = True,
+    assignment: str | None = None,
+    workers: int | None = None,
+    engine: str = "joblib",
+    scheduler: str | None = None,
+    readable: tuple[str, ...] = (),
+) -> list[Outcome]:
     """Grade every submission in ``folder``; write the CSV, the feedback and the problems under ``output``.
 
     ``workers`` submissions are graded side by side (default: one per core), each kernel on an equal share of
@@ -395,8 +414,13 @@ def main() -> int:
         ("notebook_mb", "largest submission file, MB"),
     ]:
         flag = "--" + name.removesuffix("_s").replace("_", "-")
-        parser.add_argument(flag, dest=name, type=int, default=getattr(defaults, name),
-                            help=f"{help_text} (default {getattr(defaults, name)})")  # fmt: skip
+        parser.add_argument(
+            flag,
+            dest=name,
+            type=int,
+            default=getattr(defaults, name),
+            help=f"{help_text} (default {getattr(defaults, name)})",
+        )
     args = parser.parse_args()
     limits = Limits(**{name: getattr(args, name) for name in asdict(defaults)})
     engine = "dask" if args.scheduler else args.engine
@@ -416,8 +440,10 @@ def main() -> int:
         most = sum(points for _, _, points in outcome.scores)
         line = f"{outcome.student:20} {outcome.assignment or '?':40} {total:g}/{most:g}"
         print(line + (f"  — {outcome.problem}" if outcome.problem else ""))
-    print(f"grades in {args.output / 'grades.csv'}, feedback in {args.output / 'feedback'}, "
-          f"problems in {args.output / 'grade_problems.txt'}")  # fmt: skip
+    print(
+        f"grades in {args.output / 'grades.csv'}, feedback in {args.output / 'feedback'}, "
+        f"problems in {args.output / 'grade_problems.txt'}"
+    )
     return 0
 
 

@@ -45,9 +45,12 @@ def clean_output(output: NotebookNode) -> NotebookNode | None:
         name = output.get("name") if output.get("name") in ("stdout", "stderr") else "stdout"
         return NotebookNode(output_type="stream", name=name, text=clean_text(output.get("text", "")))
     if kind == "error":
-        return NotebookNode(output_type="error", ename=clean_text(output.get("ename", "")),
-                            evalue=clean_text(output.get("evalue", "")),
-                            traceback=[clean_text(line) for line in output.get("traceback", [])][:200])  # fmt: skip
+        return NotebookNode(
+            output_type="error",
+            ename=clean_text(output.get("ename", "")),
+            evalue=clean_text(output.get("evalue", "")),
+            traceback=[clean_text(line) for line in output.get("traceback", [])][:200],
+        )
     if kind in ("display_data", "execute_result"):
         data = {}
         for mime in SAFE_TYPES:
@@ -98,9 +101,11 @@ class GradingExecute(Execute):
         if out is not None:
             self._spent += output_size(out)
             if self._spent > self.max_output_bytes:
-                outs[-1] = NotebookNode(output_type="stream", name="stderr",
-                                        text=f"[the grader kept {self.max_output_bytes >> 20} MB of output; "
-                                        "the rest was dropped]\n")  # fmt: skip
+                outs[-1] = NotebookNode(
+                    output_type="stream",
+                    name="stderr",
+                    text=f"[the grader kept {self.max_output_bytes >> 20} MB of output; the rest was dropped]\n",
+                )
         return out
 
     def on_cell_executed(self, **kwargs) -> None:

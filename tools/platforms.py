@@ -54,7 +54,7 @@ TARGETS = (
         "x86_64-manylinux_2_28",
         tuple(f"manylinux_2_{minor}_x86_64" for minor in range(28, 4, -1))
         + ("manylinux2014_x86_64", "manylinux2010_x86_64", "manylinux1_x86_64", "linux_x86_64"),
-    ),  # fmt: skip
+    ),
     Target("macOS arm64", "aarch64-apple-darwin", tuple(f"macosx_{major}_0_arm64" for major in range(14, 10, -1))),
     Target("Windows x86_64", "x86_64-pc-windows-msvc", ("win_amd64",)),
 )
@@ -91,9 +91,22 @@ def clean_environment() -> dict[str, str]:
 
 def resolve_with_uv(requirement_file: Path, python: str, target: Target, cache: Path) -> tuple[bool, str]:
     uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
-    command = [uv, "pip", "compile", "--quiet", "--no-header", "--python-version", python,
-               "--python-platform", target.uv_platform, "--only-binary", ":all:", "--cache-dir", str(cache),
-               str(requirement_file)]  # fmt: skip
+    command = [
+        uv,
+        "pip",
+        "compile",
+        "--quiet",
+        "--no-header",
+        "--python-version",
+        python,
+        "--python-platform",
+        target.uv_platform,
+        "--only-binary",
+        ":all:",
+        "--cache-dir",
+        str(cache),
+        str(requirement_file),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, env=clean_environment())
     if result.returncode != 0:
         return False, last_line(result.stderr)
@@ -104,10 +117,26 @@ def resolve_with_uv(requirement_file: Path, python: str, target: Target, cache: 
 def resolve_with_pip(requirement_file: Path, python: str, target: Target, cache: Path) -> tuple[bool, str]:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
-        command = [sys.executable, "-m", "pip", "install", "--dry-run", "--verbose", "--report", str(report),
-                   "--target", str(Path(scratch) / "target"), "--only-binary=:all:", "--python-version", python,
-                   *(f"--platform={tag}" for tag in target.pip_platforms), "--cache-dir", str(cache),
-                   "-r", str(requirement_file)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--verbose",
+            "--report",
+            str(report),
+            "--target",
+            str(Path(scratch) / "target"),
+            "--only-binary=:all:",
+            "--python-version",
+            python,
+            *(f"--platform={tag}" for tag in target.pip_platforms),
+            "--cache-dir",
+            str(cache),
+            "-r",
+            str(requirement_file),
+        ]
         result = subprocess.run(command, capture_output=True, text=True, env=clean_environment())
         if result.returncode != 0:
             return False, last_line(result.stderr)
@@ -135,8 +164,9 @@ def folder_bytes(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
 
 
-def check(pins: bool = False, pythons: tuple[str, ...] = PYTHONS, targets: tuple[Target, ...] = TARGETS,
-          use_pip: bool = False) -> tuple[list[dict[str, str | bool]], int]:  # fmt: skip
+def check(
+    pins: bool = False, pythons: tuple[str, ...] = PYTHONS, targets: tuple[Target, ...] = TARGETS, use_pip: bool = False
+) -> tuple[list[dict[str, str | bool]], int]:
     """One row per Python × target (whether it resolved, by which resolver, what it found), and uv's bytes read."""
     rows = []
     host = host_target()
@@ -153,8 +183,14 @@ def check(pins: bool = False, pythons: tuple[str, ...] = PYTHONS, targets: tuple
                 results = [
                     (name, *resolve(requirement_file, python, target, cache / name)) for name, resolve in resolvers
                 ]
-                rows.append({"python": python, "platform": target.name, "ok": all(ok for _, ok, _ in results),
-                             "detail": "; ".join(f"{name}: {detail}" for name, _, detail in results)})  # fmt: skip
+                rows.append(
+                    {
+                        "python": python,
+                        "platform": target.name,
+                        "ok": all(ok for _, ok, _ in results),
+                        "detail": "; ".join(f"{name}: {detail}" for name, _, detail in results),
+                    }
+                )
         return rows, folder_bytes(Path(scratch) / "cache" / "uv")
 
 

@@ -38,9 +38,14 @@ def execute(path: Path, record_timing: bool = False, cwd: Path | None = None) ->
     committed notebooks are saved without it, so re-running them changes no metadata).
     """
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=CELL_TIMEOUT_S, kernel_name="python3",
-                            kernel_manager_class=AsyncIPCKernelManager, record_timing=record_timing,
-                            resources={"metadata": {"path": str(cwd or path.parent)}})  # fmt: skip
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        kernel_manager_class=AsyncIPCKernelManager,
+        record_timing=record_timing,
+        resources={"metadata": {"path": str(cwd or path.parent)}},
+    )
     try:
         client.execute()
         return notebook, "ok"

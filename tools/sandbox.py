@@ -41,8 +41,18 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import List, Unicode
 
 REPO = Path(__file__).resolve().parent.parent
-ETC_FILES = ["ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
-             "passwd", "group", "fonts", "mime.types"]  # fmt: skip
+ETC_FILES = [
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "localtime",
+    "nsswitch.conf",
+    "passwd",
+    "group",
+    "fonts",
+    "mime.types",
+]
 TOP_LEVEL = ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]  # symlinks into /usr, or folders
 HOME = "/tmp/home"
 INSTALL_HINT = (
@@ -106,8 +116,19 @@ def bwrap_command(sandbox: Sandbox) -> list[str]:
         raise FileNotFoundError("bwrap")
     limits = sandbox.limits
     root = os.geteuid() == 0
-    args = [bwrap, "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr"]  # fmt: skip
+    args = [
+        bwrap,
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--ro-bind",
+        "/usr",
+        "/usr",
+    ]
     if not root:  # a user namespace of its own; no nested ones (root: see the module's docstring)
         args += ["--unshare-user", "--disable-userns"]
     for top in TOP_LEVEL:
@@ -115,10 +136,31 @@ def bwrap_command(sandbox: Sandbox) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
-    args += ["--proc", "/proc", "--dev", "/dev", "--size", str(limits.disk_mb << 20), "--tmpfs", "/tmp",
-             "--chmod", "1777", "/tmp", "--perms", "0777", "--dir", HOME,
-             # POSIX semaphores and shared memory (multiprocessing's locks: a DataLoader with workers)
-             "--size", str(limits.disk_mb << 20), "--tmpfs", "/dev/shm", "--chmod", "1777", "/dev/shm"]  # fmt: skip
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(limits.disk_mb << 20),
+        "--tmpfs",
+        "/tmp",
+        "--chmod",
+        "1777",
+        "/tmp",
+        "--perms",
+        "0777",
+        "--dir",
+        HOME,
+        # POSIX semaphores and shared memory (multiprocessing's locks: a DataLoader with workers)
+        "--size",
+        str(limits.disk_mb << 20),
+        "--tmpfs",
+        "/dev/shm",
+        "--chmod",
+        "1777",
+        "/dev/shm",
+    ]
     for name in ETC_FILES:
         if os.path.exists(f"/etc/{name}"):
             args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
@@ -136,20 +178,47 @@ def bwrap_command(sandbox: Sandbox) -> list[str]:
     ]
     from tlhelpers.assets import data_dir
 
-    environment = {"HOME": HOME, "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-                   "LANG": "C.UTF-8", "TLHELPERS_DATA_DIR": str(data_dir()), "TORCH_HOME": str(torch_home()),
-                   "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": str(sandbox.threads),
-                   "MKL_NUM_THREADS": str(sandbox.threads), "MPLBACKEND": "agg"}  # fmt: skip
+    environment = {
+        "HOME": HOME,
+        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "TLHELPERS_DATA_DIR": str(data_dir()),
+        "TORCH_HOME": str(torch_home()),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": str(sandbox.threads),
+        "MKL_NUM_THREADS": str(sandbox.threads),
+        "MPLBACKEND": "agg",
+    }
     args += ["--clearenv"]
     for name, value in environment.items():
         args += ["--setenv", name, value]
     if root:
         uid = sandbox.uid if sandbox.uid is not None else sandbox_uid()
-        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP", "--",
-                 "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-                 "--bounding-set=-all"]  # fmt: skip
-    return [*args, "--", "prlimit", f"--data={limits.memory_mb << 20}", f"--nproc={limits.processes}",
-            f"--fsize={limits.disk_mb << 20}", "--core=0", "--"]  # fmt: skip
+        args += [
+            "--cap-add",
+            "CAP_SETUID",
+            "--cap-add",
+            "CAP_SETGID",
+            "--cap-add",
+            "CAP_SETPCAP",
+            "--",
+            "setpriv",
+            f"--reuid={uid}",
+            f"--regid={uid}",
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--bounding-set=-all",
+        ]
+    return [
+        *args,
+        "--",
+        "prlimit",
+        f"--data={limits.memory_mb << 20}",
+        f"--nproc={limits.processes}",
+        f"--fsize={limits.disk_mb << 20}",
+        "--core=0",
+        "--",
+    ]
 
 
 def sandbox_uid() -> int:
@@ -171,8 +240,13 @@ def unavailable(limits: Limits = Limits()) -> str | None:
         runtime.mkdir()
         probe = Sandbox(limits, workdir, runtime, uid=sandbox_uid())
         try:
-            done = subprocess.run([*bwrap_command(probe), sys.executable, "-c", "import tlhelpers"],
-                                  capture_output=True, text=True, errors="replace", timeout=60)  # fmt: skip
+            done = subprocess.run(
+                [*bwrap_command(probe), sys.executable, "-c", "import tlhelpers"],
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=60,
+            )
         except (OSError, subprocess.TimeoutExpired) as error:
             return f"bwrap could not start a sandbox ({error}) — {INSTALL_HINT}"
     if done.returncode != 0:
@@ -199,8 +273,9 @@ class SandboxKernelManager(AsyncKernelManager):
     def kernel_spec(self) -> KernelSpec:
         if self._kernel_spec is None:
             argv = [*self.command, sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-            self._kernel_spec = KernelSpec(argv=argv, display_name="sandboxed", language="python",
-                                           interrupt_mode="message", env={})  # fmt: skip
+            self._kernel_spec = KernelSpec(
+                argv=argv, display_name="sandboxed", language="python", interrupt_mode="message", env={}
+            )
         return self._kernel_spec
 
     def write_connection_file(self, **kwargs) -> None:

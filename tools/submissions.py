@@ -150,8 +150,15 @@ def rebuild(notebook: dict) -> dict:
 
 def _plain_nbgrader(meta: dict) -> dict:
     """nbgrader's cell metadata with only its own keys, each of the type nbgrader expects."""
-    kinds = {"grade": bool, "solution": bool, "locked": bool, "task": bool, "grade_id": str, "points": (int, float),
-             "schema_version": int}  # fmt: skip
+    kinds = {
+        "grade": bool,
+        "solution": bool,
+        "locked": bool,
+        "task": bool,
+        "grade_id": str,
+        "points": (int, float),
+        "schema_version": int,
+    }
     return {key: meta[key] for key, kind in kinds.items() if isinstance(meta.get(key), kind)}
 
 
@@ -161,9 +168,11 @@ def lesson_ids() -> dict[str, frozenset[str]]:
     found = {}
     for path in solutions():
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        found[assignment_name(path)] = frozenset(str(cell["metadata"]["nbgrader"]["grade_id"]) for cell in cells
-                                                 if isinstance(cell.get("metadata", {}).get("nbgrader"), dict)
-                                                 and "grade_id" in cell["metadata"]["nbgrader"])  # fmt: skip
+        found[assignment_name(path)] = frozenset(
+            str(cell["metadata"]["nbgrader"]["grade_id"])
+            for cell in cells
+            if isinstance(cell.get("metadata", {}).get("nbgrader"), dict) and "grade_id" in cell["metadata"]["nbgrader"]
+        )
     return found
 
 

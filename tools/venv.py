@@ -72,10 +72,12 @@ def main() -> int:
     parser.add_argument("--ranges", action="store_true", help="pyproject's ranges instead of constraints.txt's pins")
     args = parser.parse_args()
     python = set_up(args.ranges).relative_to(ROOT)
-    print(f"\nready. Next:\n  {python} -m data_scripts          # weights and data, checked by sha256\n"
-          f"  {python} -m tools.lab             # JupyterLab on the contents page\n"
-          f"  {python} -m tools.run_notebooks   # or run every notebook headless\n"
-          f"  {python} -m pytest                # or check everything")  # fmt: skip
+    print(
+        f"\nready. Next:\n  {python} -m data_scripts          # weights and data, checked by sha256\n"
+        f"  {python} -m tools.lab             # JupyterLab on the contents page\n"
+        f"  {python} -m tools.run_notebooks   # or run every notebook headless\n"
+        f"  {python} -m pytest                # or check everything"
+    )
     return 0
 
 
