@@ -41,27 +41,10 @@ def test_every_python_and_platform_resolves(pins):
 @pytest.mark.platforms
 def test_installing_the_course_keeps_the_torch_already_there():
     """What `%pip install ..` does in a hosted notebook: the torch and torchvision it finds stay (ranges, no pins)."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    command = [
-        sys.executable,
-        "-m",
-        "pip",
-        "install",
-        "--dry-run",
-        "--quiet",
-        "--report",
-        "-",
-        "--no-build-isolation",
-        str(platforms.ROOT),
-    ]
-    result = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ, PIP_CONFIG_FILE=os.devnull))
-    assert result.returncode == 0, result.stderr[-2000:]
-    installs = {item["metadata"]["name"].lower() for item in json.loads(result.stdout)["install"]}
-    assert installs == {"tlhelpers"}, f"would also install or replace: {sorted(installs - {'tlhelpers'})}"
+    ok, installs, output = platforms.pip_dry_run("--no-build-isolation", str(platforms.ROOT))
+    assert ok, output
+    names = {item["metadata"]["name"].lower() for item in installs}
+    assert names == {"tlhelpers"}, f"would also install or replace: {sorted(names - {'tlhelpers'})}"
 
 
 @pytest.mark.platforms

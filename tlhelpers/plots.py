@@ -43,6 +43,23 @@ def _figure(figsize: tuple[float, float], nrows: int = 1, ncols: int = 1, **kwar
     return fig, axes
 
 
+def _shared_legend(fig: Figure, axes: np.ndarray, max_columns: int) -> None:
+    """One legend below the panels for every labelled line of ``axes`` (each label once)."""
+    handles = {}
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, handle)
+    if handles:
+        fig.legend(
+            list(handles.values()),
+            list(handles),
+            loc="outside lower center",
+            ncols=min(len(handles), max_columns),
+            fontsize=8,
+            frameon=False,
+        )
+
+
 def _to_numpy(values: Any) -> np.ndarray:
     if isinstance(values, torch.Tensor):
         return values.detach().cpu().numpy()
@@ -523,19 +540,7 @@ def plot_learning_curves(
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3, which="both")
     axes[0, 0].set_ylabel(ylabel)
-    handles = {}
-    for ax in axes.flat:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(label, handle)
-    if handles:
-        fig.legend(
-            list(handles.values()),
-            list(handles),
-            loc="outside lower center",
-            ncols=min(len(handles), 5),
-            fontsize=8,
-            frameon=False,
-        )
+    _shared_legend(fig, axes, max_columns=5)
     if title:
         fig.suptitle(title)
     return fig
@@ -603,18 +608,7 @@ def plot_scores_vs_accuracy(
         ax.axvline(0, color="gray", linewidth=0.8)
         ax.grid(alpha=0.3)
     axes[0, 0].set_ylabel(ylabel)
-    handles = {}
-    for ax in axes.flat:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
-            handles.setdefault(label, handle)
-    fig.legend(
-        list(handles.values()),
-        list(handles),
-        loc="outside lower center",
-        ncols=min(len(handles), 4),
-        fontsize=8,
-        frameon=False,
-    )
+    _shared_legend(fig, axes, max_columns=4)
     if title:
         fig.suptitle(title)
     return fig

@@ -114,7 +114,9 @@ def resolve_with_uv(requirement_file: Path, python: str, target: Target, cache: 
     return True, f"{len(pins)} wheels, torch {pins.get('torch', '?')}"
 
 
-def resolve_with_pip(requirement_file: Path, python: str, target: Target, cache: Path) -> tuple[bool, str]:
+def pip_dry_run(*arguments: str) -> tuple[bool, list[dict], str]:
+    """``pip install --dry-run --report`` with ``arguments``, as a machine without local pip settings runs it:
+    (resolved, what it would install, pip's verbose output or its last error line)."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = [
@@ -126,6 +128,17 @@ def resolve_with_pip(requirement_file: Path, python: str, target: Target, cache:
             "--verbose",
             "--report",
             str(report),
+            *arguments,
+        ]
+        result = subprocess.run(command, capture_output=True, text=True, env=clean_environment())
+        if result.returncode != 0:
+            return False, [], last_line(result.stderr)
+        return True, json.loads(report.read_text(encoding="utf-8"))["install"], result.stdout
+
+
+def resolve_with_pip(requirement_file: Path, python: str, target: Target, cache: Path) -> tuple[bool, str]:
+    with tempfile.TemporaryDirectory() as scratch:
+        ok, installs, output = pip_dry_run(
             "--target",
             str(Path(scratch) / "target"),
             "--only-binary=:all:",
@@ -136,13 +149,11 @@ def resolve_with_pip(requirement_file: Path, python: str, target: Target, cache:
             str(cache),
             "-r",
             str(requirement_file),
-        ]
-        result = subprocess.run(command, capture_output=True, text=True, env=clean_environment())
-        if result.returncode != 0:
-            return False, last_line(result.stderr)
-        installs = json.loads(report.read_text(encoding="utf-8"))["install"]
+        )
+    if not ok:
+        return False, output
     versions = {item["metadata"]["name"].lower(): item["metadata"]["version"] for item in installs}
-    fetched = sum(announced_bytes(line) for line in result.stdout.splitlines())
+    fetched = sum(announced_bytes(line) for line in output.splitlines())
     return (
         True,
         f"{len(versions)} wheels, torch {versions.get('torch', '?')}, {fetched / 1e9:.2f} GB of wheels downloaded",
