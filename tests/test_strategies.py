@@ -40,7 +40,7 @@ def test_every_strategy_runs_on_a_tiny_problem(strategy, tmp_path):
     train, held_out = tiny_dataset(8, seed=0), tiny_dataset(6, seed=1)
     budget = Budget(epochs=1, min_steps=2, batch_size=4)
     result = run_strategy(strategy, train, {"eval": held_out}, budget, 0, pretrained, str(tmp_path))
-    assert set(result) == {"seconds", "eval"} and 0 <= result["eval"] <= 1
+    assert set(result) == {"seconds", "eval", "images"} and 0 <= result["eval"] <= 1
     after = pretrained.state_dict()
     assert all(torch.equal(before[name], after[name]) for name in before), "the shared model is never modified"
 

@@ -21,6 +21,7 @@ dropout, batch order) is seeded on its own, so runs can go in any order or proce
 from __future__ import annotations
 
 import copy
+import hashlib
 import time
 from collections.abc import Callable, Sequence
 
@@ -58,13 +59,35 @@ def network_predictions(model: nn.Module, dataset: PreloadedDataset) -> tuple[to
 def held_out_accuracies(
     eval_sets: dict[str, PreloadedDataset],
     predictions_of: Callable[[PreloadedDataset], tuple[torch.Tensor, torch.Tensor]],
-) -> dict[str, float]:
-    """The balanced accuracy on each held-out set, ``predictions_of(dataset)`` giving (predictions, targets)."""
-    accuracies = {}
+) -> dict:
+    """The balanced accuracy on each held-out set, ``predictions_of(dataset)`` giving (predictions, targets).
+
+    Also, under ``"images"``, the main set's (``"eval"``) image by image: :func:`per_image` — what an interval
+    needs to include the noise of the held-out images themselves (:mod:`tlhelpers.decision_matrix.results`).
+    """
+    accuracies: dict = {}
     for name, dataset in eval_sets.items():
         predictions, targets = predictions_of(dataset)
         accuracies[name] = balanced_accuracy(targets, predictions)
+        if name == "eval":
+            accuracies["images"] = per_image(dataset, targets, predictions)
     return accuracies
+
+
+def per_image(dataset: PreloadedDataset, targets: torch.Tensor, predictions: torch.Tensor) -> dict[str, str]:
+    """One held-out set's outcome image by image, compact enough for a results file.
+
+    ``correct``: "1"/"0" per image; ``labels``: each image's class index (base 36); ``held_out``: the first 12 hex
+    digits of the sha256 of the images' keys, so that rows measured on the same images can be recognised.
+    """
+    targets, predictions = torch.as_tensor(targets).long(), torch.as_tensor(predictions).long()
+    if int(targets.max()) >= 36:
+        raise ValueError("per_image stores class indices as one base-36 digit: at most 36 classes")
+    return {
+        "correct": "".join("1" if right else "0" for right in (predictions == targets).tolist()),
+        "labels": "".join(np.base_repr(label, 36) for label in targets.tolist()),
+        "held_out": hashlib.sha256("\n".join(dataset.keys).encode()).hexdigest()[:12],
+    }
 
 
 def run_strategy(

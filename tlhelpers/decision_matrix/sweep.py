@@ -81,7 +81,19 @@ from tlhelpers.models import get_model
 JOB_FORMAT = 1  # bump when what a job measures changes, so old job files are not reused
 ENGINES = ("serial", "joblib", "dask")
 SCORED_STRATEGIES = ("features", "early_features")  # the runs that extract features, and can score them
-ROW_KEYS = ("dataset", "n_per_class", "seed", "strategy", "acc", "seconds", "num_train", "epochs", "steps")
+ROW_KEYS = (
+    "dataset",
+    "n_per_class",
+    "seed",
+    "strategy",
+    "acc",
+    "seconds",
+    "num_train",
+    "epochs",
+    "steps",
+    "correct",
+    "labels",
+)
 
 
 @dataclass(frozen=True)
@@ -202,6 +214,7 @@ def run_job(job: Job, cache_dir: str | None = None, threads: int | None = None) 
     }
     if "cartoons" in result:
         row["cartoon_acc"] = result["cartoons"]
+    row.update(result["images"])  # correct / labels / held_out: the held-out images one by one
     if job.image_size != IMAGE_SIZES[job.dataset]:  # a control's row says what it changed
         row["image_size"] = job.image_size
     if job.model != MODEL_NAME:

@@ -445,19 +445,41 @@ def check_accuracy_near(
 # --- statements the notebook text makes about its own run ------------------------------------
 
 
-def check_statements(statements: dict[str, bool]) -> bool:
+@dataclass(frozen=True)
+class Statements:
+    """What :func:`check_statements` returns: ``bool()`` is True when every statement holds.
+
+    Like :class:`CheckResult` it shows nothing of its own in Jupyter — the cell's output is the printed lines,
+    one per statement, never a bare ``True`` under them.
+    """
+
+    lines: tuple[str, ...]
+    all_hold: bool
+
+    def __bool__(self) -> bool:
+        return self.all_hold
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def check_statements(statements: dict[str, bool]) -> Statements:
     """Print ``yes``/``NO`` for each statement the text makes about this run's results.
 
     Whole-network training is not bit-stable across CPUs and thread counts, so the exact
     numbers of such a run are printed in a cell that nbval ignores. The *statements* the text
     makes about them ("fine-tuning beats from scratch by more than 5 points") are stable, and
     a cell of ``check_statements`` keeps them checked: if a run ever disagrees with the text, the
-    printed ``NO`` differs from the committed ``yes`` and nbval fails. Returns True if all hold.
-    (Not a checker of an answer: it returns a bool, not a :class:`CheckResult`.)
+    printed ``NO`` differs from the committed ``yes`` and nbval fails. ``bool()`` of the result is True if all
+    hold. (Not a checker of an answer: it returns :class:`Statements`, not a :class:`CheckResult`.)
     """
-    for statement, holds in statements.items():
-        print(f"{'yes' if holds else 'NO '}  {statement}")
-    return all(bool(holds) for holds in statements.values())
+    lines = tuple(f"{'yes' if holds else 'NO '}  {statement}" for statement, holds in statements.items())
+    for line in lines:
+        print(line)
+    return Statements(lines, all(bool(holds) for holds in statements.values()))
 
 
 check_claims = check_statements  # the name the committed notebooks call
