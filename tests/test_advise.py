@@ -39,6 +39,7 @@ RESULTS = {
     + rows("photos", 10, {"features": [0.85, 0.8, 0.9], "fine_tuning": [0.9, 0.85, 0.8]}, SECONDS)
     + rows("cartoons", 3, {"early_features": [0.6, 0.7, 0.8], "features": [0.4, 0.5, 0.6]}, SECONDS)
     + rows("fashion_mnist", 10, {"features": [0.6, 0.6, 0.6], "fine_tuning": [0.5, 0.5, 0.5]}, SECONDS)
+    + rows("fashion_mnist", 100, {"features": [0.801, 0.805, 0.8], "fine_tuning": [0.8, 0.8, 0.8]}, SECONDS)
     + rows("fashion_mnist", 1000, {"features": [0.8, 0.8, 0.8], "fine_tuning": [0.9, 0.91, 0.92]}, SECONDS),
 }
 
@@ -61,10 +62,14 @@ def test_choose_reads_the_nearest_measured_point():
     # 500 per class: only Fashion-MNIST was measured that far, so it is the reference whatever the score
     reference, n, strategy, reason, _ = choose(RESULTS, score=0.12, images_per_class=500)
     assert (reference, n, strategy) == ("fashion_mnist", 1000, "fine_tuning")
-    # a tie within the spread over seeds: the cheaper strategy
+    # undecided (the interval reaches past zero and past ±2 points): said so, start with the cheaper
     reference, n, strategy, reason, found = choose(RESULTS, score=0.05, images_per_class=12)
-    assert (reference, n, found.clear, strategy) == ("photos", 10, False, "features")
-    assert "tied — the interval includes 0" in reason and "is cheaper" in reason
+    assert (reference, n, found.outcome, strategy) == ("photos", 10, "undecided", "features")
+    assert "the measurement is undecided" in reason and "start with the cheaper" in reason and "tie" not in reason
+    # a tie (the whole interval within ±2 points): the cheaper strategy
+    reference, n, strategy, reason, found = choose(RESULTS, score=0.4, images_per_class=100)
+    assert (reference, n, found.outcome, strategy) == ("fashion_mnist", 100, "tie", "features")
+    assert "the top two tie — the interval lies within ±2 points" in reason and "is cheaper" in reason
     reference, _, strategy, _, _ = choose(RESULTS, score=0.21, images_per_class=3)
     assert (reference, strategy) == ("cartoons", "early_features")
 

@@ -11,9 +11,11 @@ sweep (:mod:`tlhelpers.decision_matrix.sweep`, read with :mod:`tlhelpers.decisio
 The advice is what *won the measurement* at the nearest measured point: the reference dataset
 with the closest score among those measured at your number of images per class, at the nearest
 amount (on a log scale); when the reference nearest in similarity was not measured that far,
-the report says so. When the winner's margin is a tie under
-:class:`tlhelpers.decision_matrix.results.Verdict`'s rule (its 95 % interval over seeds includes 0),
-the cheaper of the two is advised. The folder's image sizes are reported, with a warning when
+the report says so. The winner is advised when it won clearly under
+:class:`tlhelpers.decision_matrix.results.Verdict`'s rule; when the top two tie (the 95 % interval of the
+margin lies within ±2 points) the cheaper of the two is advised, and when the measurement is undecided (the
+interval is too wide to say) the report says so and suggests starting with the cheaper. The folder's image
+sizes are reported, with a warning when
 they are much smaller than the size the score is taken at.
 
 The advice is a starting point, not a verdict: the references are three small datasets and
@@ -45,7 +47,7 @@ from torch import nn
 from tlhelpers.assets import AssetError
 from tlhelpers.data import ImageFolderError, count_per_class, image_folder, per_class_subset, weights_transform
 from tlhelpers.decision_matrix.config import BACKBONES, DATASETS, IMAGE_SIZES, MODEL_NAME, STRATEGIES, WEIGHTS_NAME
-from tlhelpers.decision_matrix.results import Verdict, load_results, summarize, verdict
+from tlhelpers.decision_matrix.results import TIE_MARGIN, Verdict, load_results, summarize, verdict
 from tlhelpers.decision_matrix.selection_results import QUESTIONS, selection_table
 from tlhelpers.models import get_model, get_weights
 from tlhelpers.selection import SCORES, rank_candidates
@@ -175,13 +177,24 @@ def choose(results: dict, score: float, images_per_class: int) -> tuple[str, int
     means, winner, runner_up = found.means, found.winner, found.runner_up
     versus = (
         f"{STRATEGIES[winner]} {_percent(means[winner])} vs {STRATEGIES[runner_up]} "
-        f"{_percent(means[runner_up])}, margin {found.margin_text()} points"
+        f"{_percent(means[runner_up])}, margin in points {found.margin_text()}"
     )
-    if found.clear:
+    cheaper = min((winner, runner_up), key=lambda name: seconds.get(name, math.inf))
+    if found.outcome == "clear":
         strategy, reason = winner, f"{where}, it won clearly: {versus}"
+    elif found.outcome == "tie":
+        strategy = cheaper
+        reason = (
+            f"{where}, the top two tie — the interval lies within ±{100 * TIE_MARGIN:.0f} points ({versus}); "
+            f"{STRATEGIES[strategy]} is cheaper"
+        )
     else:
-        strategy = min((winner, runner_up), key=lambda name: seconds.get(name, math.inf))
-        reason = f"{where}, the top two tied — the interval includes 0 ({versus}); {STRATEGIES[strategy]} is cheaper"
+        strategy = cheaper
+        reason = (
+            f"{where}, the measurement is undecided — the interval reaches both sides of zero and beyond "
+            f"±{100 * TIE_MARGIN:.0f} points ({versus}); start with the cheaper, {STRATEGIES[strategy]}, and compare "
+            f"the two on your own validation set"
+        )
     if measured_n * 2 < images_per_class:
         reason += f" — you have more than the {_images(measured_n)} per class measured there, so also try fine-tuning"
     return reference, measured_n, strategy, reason, found

@@ -76,6 +76,12 @@ def point_rows(rows: Sequence[dict], dataset: str, n_per_class: int) -> dict[str
 
 
 CONFIDENCE = 0.95  # of the interval on a paired margin
+TIE_MARGIN = 0.02  # two strategies tie when the whole interval of their margin lies within ± this (2 points)
+# Why 2 points: it is the smallest difference the course acts on. A strategy that costs ten times more (fine-tuning
+# against a cached-feature probe) is not worth a gain smaller than that, and below it the margins of the course's
+# measurements move by as much from one seed to the next (typical spread of a margin over seeds: 1-3 points).
+
+OUTCOMES = ("clear", "tie", "undecided")
 
 
 def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -92,19 +98,130 @@ def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> tu
 
 
 def paired_interval(differences: Sequence[float], confidence: float = CONFIDENCE) -> tuple[float, float]:
-    """The t-interval of the mean of paired differences (one per seed): :func:`mean_interval` of them."""
+    """The t-interval of the mean of paired differences (one per seed): :func:`mean_interval` of them.
+
+    It measures how much the *training* moves the margin on the held-out images at hand; :func:`margin_between`
+    adds the noise of the held-out images themselves.
+    """
     return mean_interval(differences, confidence)
+
+
+def outcome(interval: tuple[float, float], tie_margin: float = TIE_MARGIN) -> str:
+    """The rule's word for a margin (winner − runner-up) with this interval: one of :data:`OUTCOMES`.
+
+    - **tie**: the whole interval lies within ± ``tie_margin`` — the two are equal for every purpose the
+      margin serves (even if one is reliably ahead by less than that);
+    - **clear**: otherwise, the interval lies above zero — the winner is ahead;
+    - **undecided**: otherwise — the interval is too wide to say either (it reaches below zero and past the
+      tie margin). "Undecided" is not "equal": more seeds or more held-out images would decide it.
+    """
+    low, high = interval
+    if -tie_margin <= low and high <= tie_margin:
+        return "tie"
+    if low > 0:
+        return "clear"
+    return "undecided"
+
+
+def _class_balanced_mean(values: np.ndarray, labels: np.ndarray) -> float:
+    return float(np.mean([values[labels == label].mean() for label in np.unique(labels)]))
+
+
+def test_set_error(correct_a: np.ndarray, correct_b: np.ndarray, labels: np.ndarray) -> float:
+    """Standard error, over the held-out images, of a balanced-accuracy margin measured on one set of images.
+
+    ``correct_a``/``correct_b``: ``[seeds, images]`` of 0/1 (each image right or wrong, per seed); ``labels``:
+    each image's class. Each image's difference is averaged over the seeds first; the margin is the mean over
+    classes of its mean over the class's images, so its variance is the sum over classes of (variance of the
+    class's image differences / its number of images), divided by the number of classes squared.
+    """
+    per_image = (np.asarray(correct_a, dtype=float) - np.asarray(correct_b, dtype=float)).mean(axis=0)
+    classes = np.unique(labels)
+    variance = 0.0
+    for label in classes:
+        members = per_image[labels == label]
+        if len(members) > 1:
+            variance += members.var(ddof=1) / len(members)
+    return math.sqrt(variance) / len(classes)
+
+
+@dataclass
+class Margin:
+    """One strategy's accuracy minus another's at one point, paired seed by seed, with the rule's interval.
+
+    The interval adds two sources of noise in quadrature: the **seeds** (Student's t-interval of the per-seed
+    differences: how much training randomness moves the margin) and, when every seed was scored on the same
+    held-out images, the **held-out images** (normal interval from :func:`test_set_error`: how much the margin
+    would move on another draw of images like them). When each seed held out its own images (the cartoons),
+    the spread over seeds already contains the images' noise and only the t-interval is used.
+    """
+
+    margin: float  # mean over seeds, in accuracy (0–1)
+    interval: tuple[float, float]  # the CONFIDENCE interval of the margin: seeds and held-out images
+    seed_interval: tuple[float, float]  # the t-interval over seeds alone (the training's noise)
+    test_error: float | None  # standard error from the held-out images; None when not separable (see above)
+    num_seeds: int
+    num_images: int | None  # held-out images per seed (None: rows without image-level results)
+    differences: tuple[float, ...]  # per seed
+
+    @property
+    def outcome(self) -> str:
+        """ "clear", "tie" or "undecided": :func:`outcome` of the interval."""
+        return outcome(self.interval)
+
+    def text(self) -> str:
+        """E.g. "+4 (95 % CI −3 to +11; 3 seeds × 66 images)" — in points."""
+        low, high = (100 * value for value in self.interval)
+        images = f" × {self.num_images} images" if self.num_images else ""
+        interval = f"{100 * CONFIDENCE:.0f} % CI {low:+.0f} to {high:+.0f}"
+        return f"{100 * self.margin:+.0f} ({interval}; {self.num_seeds} seeds{images})"
+
+
+def margin_between(rows_a: Sequence[dict], rows_b: Sequence[dict]) -> Margin:
+    """``a`` minus ``b``: two strategies' rows at one point (one row per seed; seeds both have are paired).
+
+    Rows that carry the held-out images one by one (``correct``, ``labels``, ``held_out``, written by the sweep)
+    get the images' noise added to the interval (:class:`Margin`); rows without them get the seeds' alone.
+    """
+    by_seed_a, by_seed_b = {row["seed"]: row for row in rows_a}, {row["seed"]: row for row in rows_b}
+    seeds = sorted(set(by_seed_a) & set(by_seed_b))
+    if not seeds:
+        raise KeyError("the two sets of rows share no seed")
+    differences = np.array([by_seed_a[s]["acc"] - by_seed_b[s]["acc"] for s in seeds])
+    seed_low, seed_high = paired_interval(differences)
+    mean = float(differences.mean())
+    pairs = [(by_seed_a[s], by_seed_b[s]) for s in seeds]
+    test_error, num_images = None, None
+    if all("correct" in a and "correct" in b for a, b in pairs):
+        held_out = {row["held_out"] for pair in pairs for row in pair}
+        num_images = len(pairs[0][0]["correct"])
+        if len(held_out) == 1:  # the same images for every seed: their noise is not in the seeds' spread
+            correct_a = np.array([[int(c) for c in a["correct"]] for a, _ in pairs])
+            correct_b = np.array([[int(c) for c in b["correct"]] for _, b in pairs])
+            labels = np.array([int(c, 36) for c in pairs[0][0]["labels"]])
+            test_error = test_set_error(correct_a, correct_b, labels)
+    half_seeds = (seed_high - seed_low) / 2 if len(seeds) > 1 else math.inf
+    half_images = stats.norm.ppf(0.5 + CONFIDENCE / 2) * test_error if test_error is not None else 0.0
+    half = math.hypot(half_seeds, half_images)
+    return Margin(
+        mean,
+        (mean - half, mean + half),
+        (seed_low, seed_high),
+        test_error,
+        len(seeds),
+        num_images,
+        tuple(float(d) for d in differences),
+    )
 
 
 @dataclass
 class Verdict:
     """The measured winner at one point, and by how much it beats the runner-up (paired seed by seed).
 
-    **The rule, used everywhere a winner is named** (tables, heatmap, advisor, text): the winner is
-    *clear* when the 95 % t-interval of its paired margin over the runner-up lies above zero;
-    otherwise the two are **tied** — the seeds cannot tell them apart. With 3 seeds the interval
-    is ± 4.3 × std / √3 (Student's t with 2 degrees of freedom), so only a margin steady across
-    seeds counts.
+    **The rule, used everywhere a winner is named** (tables, heatmap, advisor, text): the margin of the winner
+    over the runner-up gets a 95 % interval that includes both the seeds' and the held-out images' noise
+    (:func:`margin_between`), and :func:`outcome` names it: **clear** (the interval lies above zero),
+    **tie** (it lies within ±2 points, :data:`TIE_MARGIN`) or **undecided** (neither: it cannot tell).
     """
 
     dataset: str
@@ -112,28 +229,45 @@ class Verdict:
     winner: str
     runner_up: str
     winner_acc: float
-    margin: float  # mean over seeds of winner − runner-up, in accuracy (0–1)
-    margin_std: float  # sample standard deviation (ddof=1) of the paired differences
-    num_seeds: int
-    interval: tuple[float, float]  # the CONFIDENCE t-interval of the margin
+    compared: Margin  # winner − runner-up
     means: dict[str, float]
 
     @property
+    def margin(self) -> float:
+        return self.compared.margin
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return self.compared.interval
+
+    @property
+    def num_seeds(self) -> int:
+        return self.compared.num_seeds
+
+    @property
     def clear(self) -> bool:
-        """True when the margin's interval lies above zero (else: a tie within noise)."""
-        return self.interval[0] > 0
+        """True when the winner is clearly ahead (the rule's "clear")."""
+        return self.outcome == "clear"
 
     @property
     def outcome(self) -> str:
-        """ "clear" or "tie", the rule's word for this point."""
-        return "clear" if self.clear else "tie"
+        """ "clear", "tie" or "undecided": the rule's word for this point."""
+        return self.compared.outcome
 
     def margin_text(self) -> str:
-        """The margin in points with its interval, e.g. "+4 (95 % CI +1 to +7; 3 seeds)"."""
-        low, high = (100 * value for value in self.interval)
-        return (
-            f"+{100 * self.margin:.0f} ({100 * CONFIDENCE:.0f} % CI {low:+.0f} to {high:+.0f}; {self.num_seeds} seeds)"
-        )
+        """The margin in points with its interval, e.g. "+4 (95 % CI +1 to +7; 3 seeds × 66 images)"."""
+        return self.compared.text()
+
+
+def point_runs(rows: Sequence[dict], dataset: str, n_per_class: int) -> dict[str, list[dict]]:
+    """``{strategy: [row per seed]}`` of one point of the sweep."""
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["dataset"] == dataset and row["n_per_class"] == n_per_class:
+            found.setdefault(row["strategy"], []).append(row)
+    if not found:
+        raise KeyError(f"no runs of {dataset} with {n_per_class} images per class in these results")
+    return found
 
 
 def verdict(rows: Sequence[dict], dataset: str, n_per_class: int, among: Sequence[str] | None = None) -> Verdict:
@@ -141,44 +275,39 @@ def verdict(rows: Sequence[dict], dataset: str, n_per_class: int, among: Sequenc
 
     Highest mean accuracy; the margin over the runner-up is paired seed by seed (seeds both have).
     """
-    by_strategy = point_rows(rows, dataset, n_per_class)
+    by_strategy = point_runs(rows, dataset, n_per_class)
     if among is not None:
-        by_strategy = {strategy: accs for strategy, accs in by_strategy.items() if strategy in among}
+        by_strategy = {strategy: found for strategy, found in by_strategy.items() if strategy in among}
         if len(by_strategy) < 2:
             raise KeyError(f"fewer than two of {list(among)} were run on {dataset} with {n_per_class} images per class")
-    means = {strategy: float(np.mean(list(accs.values()))) for strategy, accs in by_strategy.items()}
+    means = {strategy: float(np.mean([row["acc"] for row in found])) for strategy, found in by_strategy.items()}
     order = [*STRATEGIES, *RECIPE_VARIANTS]
     ranked = sorted(means, key=lambda strategy: (-means[strategy], order.index(strategy)))
     winner, runner_up = ranked[0], ranked[1]
-    seeds = sorted(set(by_strategy[winner]) & set(by_strategy[runner_up]))
-    differences = np.array([by_strategy[winner][s] - by_strategy[runner_up][s] for s in seeds])
-    spread = float(differences.std(ddof=1)) if len(differences) > 1 else math.nan
     return Verdict(
         dataset,
         n_per_class,
         winner,
         runner_up,
         means[winner],
-        float(differences.mean()),
-        spread,
-        len(differences),
-        paired_interval(differences),
+        margin_between(by_strategy[winner], by_strategy[runner_up]),
         means,
     )
 
 
 def rule_outcome(rows: Sequence[dict], dataset: str, n_per_class: int, picks: Sequence[str]) -> tuple[str, Verdict]:
-    """Did a rule that recommends ``picks`` hold at this point? ("held" | "tie" | "failed", the deciding verdict).
+    """Did a rule that recommends ``picks`` hold at this point? One of "held", "tie", "failed", "undecided".
 
-    *held*: a pick won clearly. *tie*: a pick won, but not clearly; or it lost within the interval.
-    *failed*: another strategy beat every pick clearly. The verdict returned is the duel that decided.
+    *held*: a pick won clearly. *tie*: the best pick and the best of the rest tie (within ±2 points).
+    *failed*: another strategy beat every pick clearly. *undecided*: the measurement cannot tell.
+    The verdict returned is the duel that decided.
     """
     best = verdict(rows, dataset, n_per_class)
     if best.winner in picks:
-        return ("held" if best.clear else "tie"), best
+        return {"clear": "held", "tie": "tie", "undecided": "undecided"}[best.outcome], best
     pick = max(picks, key=lambda strategy: best.means.get(strategy, -math.inf))
     duel = verdict(rows, dataset, n_per_class, among=(best.winner, pick))
-    return ("failed" if duel.clear else "tie"), duel
+    return {"clear": "failed", "tie": "tie", "undecided": "undecided"}[duel.outcome], duel
 
 
 claim_outcome = rule_outcome  # the names the committed notebooks call
