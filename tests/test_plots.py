@@ -223,12 +223,17 @@ def test_plot_decision_matrix():
         ["similar", "different"],
         annotations,
         center=0,
-        ties=[[False, True], [False, False]],
-        tie_label="tie: interval includes 0",
+        marks=[[None, "tie"], ["undecided", None]],
+        mark_labels={"tie": "tie: within ±2 points"},
     )
     hatched = [patch for patch in tied.axes[0].patches if patch.get_hatch() == "//"]
     assert len(hatched) == 1 and hatched[0].get_xy() == (0.5, -0.5)  # row 0, column 1
-    assert [t.get_text() for t in tied.axes[0].get_legend().get_texts()] == ["tie: interval includes 0"]
+    dotted = [patch for patch in tied.axes[0].patches if patch.get_hatch() == ".."]
+    assert len(dotted) == 1 and dotted[0].get_xy() == (-0.5, 0.5)  # row 1, column 0
+    legend = [t.get_text() for t in tied.axes[0].get_legend().get_texts()]
+    assert legend == ["tie: within ±2 points", "undecided"]
+    with pytest.raises(ValueError, match="unknown mark 'maybe'"):
+        plot_decision_matrix(values, ["a", "b"], ["c", "d"], marks=[["maybe", None], [None, None]])
     assert plot_decision_matrix(values, ["a", "b"], ["c", "d"]).axes[0].get_legend() is None
     capped = plot_decision_matrix(values, ["a", "b"], ["c", "d"], center=0, limit=5)
     assert capped.axes[0].images[0].get_clim() == (-5, 5)  # 12.5 takes the end colour

@@ -446,18 +446,19 @@ def plot_decision_matrix(
     title: str | None = None,
     value_label: str = "",
     center: float | None = None,
-    ties: Any = None,
-    tie_label: str = "tie",
+    marks: Sequence[Sequence[str | None]] | None = None,
+    mark_labels: Mapping[str, str] | None = None,
     limit: float | None = None,
 ) -> Figure:
     """An n×m heatmap with a text per cell (e.g. the winning strategy and its margin).
 
     With ``center`` (e.g. 0 for "A minus B" margins) the colours diverge from it, so the
-    sign is what stands out. ``ties`` (n×m booleans) marks cells whose value is no
-    measured difference: they are drawn grey and hatched instead of coloured, and the
-    legend names them ``tie_label``. ``limit`` caps the colour scale at ``center ± limit`` (values
-    beyond it take the end colours; the colour bar shows arrows), so that one huge margin does not
-    wash out the others. Columns widen to fit the longest annotation line.
+    sign is what stands out. ``marks`` (n×m of a word or None) marks cells whose colour is no measured
+    difference — "tie" (drawn grey, hatched ``//``) or "undecided" (drawn white, hatched ``..``) — instead of
+    colouring them; the legend names each mark used, with ``mark_labels[mark]`` (default: the word).
+    ``limit`` caps the colour scale at ``center ± limit`` (values beyond it take the end colours; the colour
+    bar shows arrows), so that one huge margin does not wash out the others. Columns widen to fit the longest
+    annotation line.
     """
     from matplotlib.patches import Patch, Rectangle
 
@@ -479,14 +480,19 @@ def plot_decision_matrix(
     ax.set_xticks(range(ncols), col_labels)
     ax.set_yticks(range(nrows), row_labels)
     ax.tick_params(length=0)
-    tied = np.zeros_like(values, dtype=bool) if ties is None else np.asarray(ties, dtype=bool)
+    styles = {"tie": {"facecolor": "0.88", "hatch": "//"}, "undecided": {"facecolor": "white", "hatch": ".."}}
+    used: list[str] = []
     for row in range(nrows):
         for col in range(ncols):
             text = annotations[row][col] if annotations is not None else f"{values[row, col]:.2f}"
             red, green, blue, _ = image.cmap(image.norm(values[row, col]))
             dark = 0.299 * red + 0.587 * green + 0.114 * blue < 0.5  # luminance: white text on dark cells
-            if tied[row, col]:
-                ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, facecolor="0.88", edgecolor="0.55", hatch="//"))
+            mark = marks[row][col] if marks is not None else None
+            if mark is not None:
+                if mark not in styles:
+                    raise ValueError(f"unknown mark {mark!r} — use one of {list(styles)} or None")
+                ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1, 1, edgecolor="0.55", **styles[mark]))
+                used += [mark] if mark not in used else []
                 dark = False
             ax.text(
                 col,
@@ -496,11 +502,12 @@ def plot_decision_matrix(
                 va="center",
                 fontsize=10,
                 color="white" if dark else "black",
-                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"} if tied[row, col] else None,
+                bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "none"} if mark is not None else None,
             )
-    if tied.any():
+    if used:
+        labels = mark_labels or {}
         ax.legend(
-            handles=[Patch(facecolor="0.88", edgecolor="0.55", hatch="//", label=tie_label)],
+            handles=[Patch(edgecolor="0.55", label=labels.get(mark, mark), **styles[mark]) for mark in used],
             loc="upper center",
             bbox_to_anchor=(0.5, -0.08),
             frameon=False,
