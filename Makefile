@@ -25,7 +25,7 @@ help:
 	@echo "make matrix - the full decision-matrix sweep, serial, one thread -> notebooks/results/decision_matrix.json"
 	@echo "make matrix-check - the sweep again on every core (ENGINE=joblib) into build/, compared point by point with the committed file"
 	@echo "make recipes - notebook 04's fine-tuning recipe variants over seeds -> notebooks/results/fine_tuning_recipes.json"
-	@echo "make controls - notebook 05's controls (one image size, a bigger from-scratch budget) -> notebooks/results/decision_matrix_controls.json"
+	@echo "make controls - notebook 05b's controls (one image size, a bigger from-scratch budget) -> notebooks/results/decision_matrix_controls.json"
 	@echo "make selection - notebook 06's model selection: two backbones, transferability scores against measured accuracy -> notebooks/results/model_selection.json"
 	@echo "make claims - every number the notebooks' text quotes, held against their outputs"
 
@@ -92,7 +92,7 @@ RECIPES := notebooks/results/fine_tuning_recipes.json
 recipes: data
 	$(PY) -m tlhelpers.sweep --recipes --engine $(ENGINE) --output $(RECIPES) --jobs-dir build/sweep_jobs
 
-# Notebook 05's controls: Fashion-MNIST at the photos' image size, from scratch with five times the steps (29 runs).
+# Notebook 05b's controls: Fashion-MNIST at the photos' image size, from scratch with five times the steps (29 runs).
 CONTROLS := notebooks/results/decision_matrix_controls.json
 controls: data
 	$(PY) -m tlhelpers.sweep --controls --engine $(ENGINE) --output $(CONTROLS) --jobs-dir build/sweep_jobs

@@ -39,7 +39,7 @@ CITED: dict[str, dict[str, str]] = {
         "50,000": "ILSVRC-2012's validation set: Russakovsky et al., IJCV 115 (2015), table 2",
         "100,000": "ILSVRC-2012's test set: Russakovsky et al., IJCV 115 (2015), table 2",
     },
-    "05": {
+    "05b": {
         "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 "
         "(tlhelpers.decision_matrix.results.mean_interval)",
     },

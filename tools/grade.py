@@ -44,7 +44,7 @@ from tools.notebook_list import NOTEBOOK_DIR
 from tools.sandbox import REPO, Limits, Sandbox, bwrap_command, sandbox_uid, unavailable
 from tools.submissions import collect, prepare
 
-SUPPORT_DIRS = ["results"]  # notebook 05 reads ../results/decision_matrix.json
+SUPPORT_DIRS = ["results"]  # notebook 05b reads ../results/decision_matrix.json
 ENGINES = ("joblib", "dask")
 CSP = (
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '

@@ -11,12 +11,12 @@ SOLUTION_SUFFIX = "_solutions"  # notebooks/NN_slug.ipynb ↔ notebooks/solution
 
 def lessons(folder: Path = NOTEBOOK_DIR) -> list[Path]:
     """notebooks/NN_slug.ipynb, in order."""
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(folder.glob("[0-9][0-9]*_*.ipynb"))
 
 
 def solutions(folder: Path = NOTEBOOK_DIR) -> list[Path]:
     """notebooks/solutions/NN_slug_solutions.ipynb (the instructor versions), in order."""
-    return sorted((folder / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    return sorted((folder / "solutions").glob("[0-9][0-9]*_*.ipynb"))
 
 
 def all_notebooks(folder: Path = NOTEBOOK_DIR) -> list[Path]:

@@ -134,7 +134,7 @@ RECIPE_SWEEP = (
     SweepPart("photos", (5, 10), tuple(range(5)), ("fine_tuning", *RECIPE_VARIANTS)),
 )
 
-# Controls for two things the sweep leaves uncontrolled (notebook 05, section 6): Fashion-MNIST trains at 64 px
+# Controls for two things the sweep leaves uncontrolled (notebook 05b, section 5): Fashion-MNIST trains at 64 px
 # while the photos train at 128 px, and from scratch gets the same number of steps as the pretrained strategies.
 SCRATCH_BUDGET = Budget(epochs=10, min_steps=300)  # five times the sweep's steps, the same learning rate
 CONTROL_SWEEP = (
