@@ -20,7 +20,7 @@ from tools.notebook_list import solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 INSTRUCTORS = solutions()
-IDS = [path.name[:2] for path in INSTRUCTORS]
+IDS = [path.name.split("_")[0] for path in INSTRUCTORS]
 
 
 def graded(notebook: nbformat.NotebookNode, kind: str) -> list:
@@ -48,7 +48,7 @@ def test_instructor_version_is_nbgrader_source(path):
     assert len(grade_ids) == len(set(grade_ids)), "grade_id must be unique"
     for cell in tests:
         meta = cell.metadata.nbgrader
-        assert re.fullmatch(rf"{path.name[:2]}-\d+", meta.grade_id) and meta.points > 0 and meta.locked
+        assert re.fullmatch(rf"{path.name.split('_')[0]}-\d+", meta.grade_id) and meta.points > 0 and meta.locked
         assert "### BEGIN HIDDEN TESTS" in cell.source and "assert" in cell.source
     for cell in answers:
         assert "### BEGIN SOLUTION" in cell.source and re.search(r"\.\.\.  # your (code|answer)", cell.source)

@@ -234,7 +234,7 @@ def test_hostile_class(tmp_path):
 
 @needs_sandbox
 @needs_grade_all
-@pytest.mark.parametrize("path", solutions(), ids=[p.name[:2] for p in solutions()])
+@pytest.mark.parametrize("path", solutions(), ids=[p.name.split("_")[0] for p in solutions()])
 def test_round_trip_of_every_lesson(tmp_path, path):
     submissions = tmp_path / "class"
     (submissions / "solved").mkdir(parents=True)

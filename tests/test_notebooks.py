@@ -50,7 +50,7 @@ def test_generated_navigation_is_current():
 @pytest.mark.parametrize("path", lessons(), ids=[p.name for p in lessons()])
 def test_lesson_structure(path):
     notebook = nbformat.read(path, as_version=4)
-    number = path.name[:2]
+    number = path.name.split("_")[0]
     assert re.match(rf"# {number} · \S", notebook.cells[0].source), "first cell: '# NN · Title'"
     headings = [
         line

@@ -145,7 +145,7 @@ def main() -> int:
         if args.check:
             print(f"{relative}: out of date with its instructor version (run `python -m tools.exercises`)")
         else:
-            print(f"{relative}: regenerated — execute it with `make execute NB={target.name[:2]}`")
+            print(f"{relative}: regenerated — execute it with `make execute NB={target.name.split('_')[0]}`")
     return 1 if (args.check and stale) else 0
 
 
