@@ -91,6 +91,11 @@ def test_margin_adds_the_held_out_images_noise():
     assert found.interval == pytest.approx((0.10 - 1.959964 * found.test_error, 0.10 + 1.959964 * found.test_error))
     assert found.num_images == 20 and found.text().endswith("; 3 seeds × 20 images)")
     assert found.outcome == "undecided"  # 10 points on 20 images: one image per class
+    behind = margin_between(b, a)  # the other way round: the same outcome, for the one ahead
+    assert behind.margin == pytest.approx(-0.10) and behind.outcome == "undecided"
+    steady = [_image_rows("features", s, [1] * 20, labels) for s in range(3)]
+    worse = [_image_rows("fine_tuning", s, [0] * 20, labels) for s in range(3)]
+    assert margin_between(worse, steady).outcome == "clear" and margin_between(worse, steady).margin == -1.0
     # each seed held out its own images (the cartoons): their noise is already in the seeds' spread
     own = [_image_rows("features", s, a_correct, labels, held_out=str(s)) for s in range(3)]
     assert (

@@ -166,8 +166,13 @@ class Margin:
 
     @property
     def outcome(self) -> str:
-        """ "clear", "tie" or "undecided": :func:`outcome` of the interval."""
-        return outcome(self.interval)
+        """ "clear", "tie" or "undecided": :func:`outcome` of the interval, taken for whichever of the two leads.
+
+        For a negative margin (``b`` ahead) the interval is mirrored first, so "clear" means that the one ahead
+        is clearly ahead.
+        """
+        low, high = self.interval
+        return outcome((low, high) if self.margin >= 0 else (-high, -low))
 
     def text(self) -> str:
         """E.g. "+4 (95 % CI −3 to +11; 3 seeds × 66 images)" — in points."""
