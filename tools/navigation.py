@@ -22,6 +22,8 @@ CONTENTS_TAG = "contents"
 
 
 def title(path: Path) -> str:
+    if not path.exists() and path.parent == NOTEBOOK_DIR:  # a lesson about to be generated: its instructor version
+        path = solution_of(path)
     notebook = nbformat.read(path, as_version=4)
     for line in notebook.cells[0].source.splitlines():
         if line.startswith("# "):
@@ -39,7 +41,7 @@ def nav_text(path: Path) -> str:
     if path.parent.name == "solutions":
         lesson = lesson_of(path)
         return f"< {link(lesson, path)} | {link(index, path)} >"
-    order = lessons()
+    order = sorted({*lessons(), *map(lesson_of, solutions())})  # a lesson about to be generated has its place too
     position = order.index(path)
     previous = link(order[position - 1], path) if position > 0 else link(index, path)
     following = f" | {link(order[position + 1], path)} >" if position + 1 < len(order) else " >"
