@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint test-browser platforms data lab execute nav exercises grade grade-check bench matrix matrix-check recipes controls selection claims constraints clean help
+.PHONY: run test lint test-browser platforms data lab execute nav exercises translations grade grade-check bench matrix matrix-check recipes controls selection claims constraints clean help
 .DEFAULT_GOAL := help
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make execute - re-execute the committed notebooks in place (after editing one)"
 	@echo "make nav    - regenerate navigation cells and the contents list"
 	@echo "make exercises - regenerate the student notebooks from the instructor versions (nbgrader)"
+	@echo "make translations - regenerate the Korean notebooks (notebooks/ko/) and README.ko.md's list from the English notebooks and notebooks/translations/ko/"
 	@echo "make grade SUBMISSIONS=dir - autograde a class, each kernel in a bubblewrap sandbox -> build/grades.csv, build/feedback/, build/grade_problems.txt (GRADE_FLAGS=\"--trusted\" etc.)"
 	@echo "make grade-check - nbval over the instructor versions, a hostile class graded on 01, and the round trip (solved, untouched) on every notebook"
 	@echo "make bench  - performance benchmarks -> benchmarks/results.{json,md}"
@@ -62,13 +63,19 @@ lab: data
 
 execute: data nav
 	$(PY) -m tools.run_notebooks --inplace $(NB)
+	$(PY) -m tools.translations
 
 nav: $(STAMP)
 	$(PY) -m tools.navigation
+	$(PY) -m tools.translations
 
 # The student notebooks are generated from notebooks/solutions/ (the instructor versions); execute them after.
 exercises: $(STAMP)
 	$(PY) -m tools.exercises
+
+# The Korean edition: derived from the executed English notebooks and their catalogues, never executed itself.
+translations: $(STAMP)
+	$(PY) -m tools.translations
 
 grade: data
 	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder with one notebook or folder per student>"; exit 2; }

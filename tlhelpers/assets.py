@@ -219,7 +219,12 @@ def results_dir(start: str | Path | None = None) -> Path:
     here = Path(start or Path.cwd())
     candidates = [Path(os.environ[RESULTS_VARIABLE])] if os.environ.get(RESULTS_VARIABLE) else []
     candidates += [Path(__file__).resolve().parents[1] / "notebooks" / "results"]
-    candidates += [here / "results", here.parent / "results", here / "notebooks" / "results"]
+    candidates += [
+        here / "results",
+        here.parent / "results",
+        here.parent.parent / "results",  # notebooks/ko/solutions/: the Korean instructor versions
+        here / "notebooks" / "results",
+    ]
     candidates += sorted(here.glob("*/notebooks/results"))
     for folder in candidates:
         if (folder / "decision_matrix.json").is_file():

@@ -10,6 +10,7 @@ Each lesson's title is the first "# " heading of its first cell, e.g. "# 01 · I
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 import nbformat
@@ -36,16 +37,25 @@ def link(target: Path, start: Path) -> str:
     return f"[{title(target)}]({relative.as_posix()})"
 
 
+KOREAN = "ko"  # notebooks/ko/: the Korean edition (tools/translations.py)
+
+
+def korean_link(path: Path) -> str:
+    """ " · [한국어](…)": the Korean edition of ``path`` (notebooks/ko/…), from ``path``'s folder."""
+    target = NOTEBOOK_DIR / KOREAN / path.relative_to(NOTEBOOK_DIR)
+    return f" · [한국어]({Path(os.path.relpath(target, path.parent)).as_posix()})"
+
+
 def nav_text(path: Path) -> str:
     index = NOTEBOOK_DIR / "index.ipynb"
     if path.parent.name == "solutions":
         lesson = lesson_of(path)
-        return f"< {link(lesson, path)} | {link(index, path)} >"
+        return f"< {link(lesson, path)} | {link(index, path)} >{korean_link(path)}"
     order = sorted({*lessons(), *map(lesson_of, solutions())})  # a lesson about to be generated has its place too
     position = order.index(path)
     previous = link(order[position - 1], path) if position > 0 else link(index, path)
     following = f" | {link(order[position + 1], path)} >" if position + 1 < len(order) else " >"
-    return f"< {previous} | {link(index, path)}{following}"
+    return f"< {previous} | {link(index, path)}{following}{korean_link(path)}"
 
 
 def contents_text() -> str:
@@ -54,6 +64,7 @@ def contents_text() -> str:
         solution = solution_of(lesson)
         extra = f" — [solutions](solutions/{solution.name})" if solution.exists() else ""
         lines.append(f"1. [{title(lesson)}]({lesson.name}){extra}")
+    lines += ["", "한국어판: [목차 (Korean edition)](ko/index.ipynb) — the same notebooks, text in Korean"]
     return "\n".join(lines)
 
 
