@@ -17,6 +17,9 @@ nothing away. The graded answers (nbgrader's hidden tests) are only in the instr
 versions, ``notebooks/solutions/``. ``name`` prefixes the message when a cell checks several
 answers; ``hint`` replaces the default hint.
 
+The messages are in English, or in Korean after ``use_language("ko")`` (:mod:`tlhelpers.exercises.messages`):
+each is written once, as an English template for ``_t``.
+
     answer = ...  # your code here
     check_close(answer, expected=0.25, tol=0.01, name="accuracy")
 """
@@ -33,6 +36,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from tlhelpers.exercises.messages import _t, localised_name
+from tlhelpers.exercises.messages import use_language as use_language  # the Korean notebooks call checks.use_language
 from tlhelpers.state import eval_mode, random_state_kept
 
 Status = Literal["not attempted", "wrong", "correct"]
@@ -66,30 +71,31 @@ class CheckResult:
         pass
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
-
-
 def _prefix(name: str | None) -> str:
-    return f"{name}: " if name else ""
+    return f"{localised_name(name)}: " if name else ""
 
 
 def _not_attempted(name: str | None = None) -> CheckResult:
     """Result for an exercise whose stub has not been replaced yet."""
-    return CheckResult(NOT_ATTEMPTED, f"{_prefix(name)}not attempted yet — replace the `...` with your answer")
+    return CheckResult(NOT_ATTEMPTED, _prefix(name) + _t("not attempted yet — replace the `...` with your answer"))
 
 
 def _wrong(problem: str, hint: str | None = None, name: str | None = None) -> CheckResult:
     """Result for an answer that is not right: ``problem`` says what, ``hint`` how to fix it."""
-    message = f"{_prefix(name)}not quite: {problem}"
     if hint:
-        message += f" — hint: {hint}"
-    return CheckResult(WRONG, message)
+        return CheckResult(WRONG, _prefix(name) + _t("not quite: {problem} — hint: {hint}", problem=problem, hint=hint))
+    return CheckResult(WRONG, _prefix(name) + _t("not quite: {problem}", problem=problem))
 
 
 def _correct(name: str | None = None) -> CheckResult:
     """Result for a correct answer."""
-    return CheckResult(CORRECT, f"{_prefix(name)}correct!")
+    return CheckResult(CORRECT, _prefix(name) + _t("correct!"))
+
+
+def _problem(result: CheckResult) -> str:
+    """What a "not quite" result made without a name or a hint says is wrong, to go into a longer message."""
+    before, _, after = _t("not quite: {problem}", problem="\0").partition("\0")
+    return result.message.removeprefix(before).removesuffix(after)
 
 
 def is_unanswered(answer: Any, stub: Any = _NO_STUB) -> bool:
@@ -155,21 +161,32 @@ def _compare_close(answer: Any, expected: Any, tol: float, name: str | None, hin
     try:
         answer_array = _as_float_array(answer)
     except (TypeError, ValueError):
-        return _wrong(f"expected numbers, got {type(answer).__name__}", hint, name)
+        return _wrong(_t("expected numbers, got {type}", type=type(answer).__name__), hint, name)
     expected_array = _as_float_array(expected)
     if answer_array.shape != expected_array.shape:
-        return _wrong(f"expected shape {expected_array.shape}, got {answer_array.shape}", hint, name)
+        return _wrong(
+            _t("expected shape {expected}, got {shape}", expected=expected_array.shape, shape=answer_array.shape),
+            hint,
+            name,
+        )
     if np.isnan(answer_array).any():
-        return _wrong("the answer contains NaN", hint, name)
+        return _wrong(_t("the answer contains NaN"), hint, name)
     difference = answer_array - expected_array
     off = np.abs(difference) > tol
     if not off.any():
         return _correct(name)
     if answer_array.ndim == 0:
-        direction = "too high" if difference > 0 else "too low"
-        return _wrong(f"{answer_array.item():.4g} is {direction}", hint, name)
+        value = f"{answer_array.item():.4g}"
+        too = _t("{value} is too high", value=value) if difference > 0 else _t("{value} is too low", value=value)
+        return _wrong(too, hint, name)
     first = tuple(int(i) for i in np.argwhere(off)[0])
-    return _wrong(f"{int(off.sum())} of {off.size} values are off, the first at index {first}", hint, name)
+    problem = _t(
+        "{wrong} of {total} values are off, the first at index {index}",
+        wrong=int(off.sum()),
+        total=off.size,
+        index=first,
+    )
+    return _wrong(problem, hint, name)
 
 
 @checker
@@ -207,34 +224,42 @@ def check_value(
         return _compare_close(answer, expected, tol or 0.0, name, hint)
     if isinstance(expected, str):
         if not isinstance(answer, str):
-            return _wrong(f"expected text, got {type(answer).__name__}", hint, name)
+            return _wrong(_t("expected text, got {type}", type=type(answer).__name__), hint, name)
         if answer.strip().lower() == expected.strip().lower():
             return _correct(name)
-        return _wrong(f"{answer!r} is not the answer", hint, name)
+        return _wrong(_t("{answer} is not the answer", answer=repr(answer)), hint, name)
     if isinstance(expected, (list, tuple)):
         if not isinstance(answer, (list, tuple)):
-            return _wrong(f"expected a list of {len(expected)} items, got {type(answer).__name__}", hint, name)
+            problem = _t(
+                "expected a list of {length} items, got {type}", length=len(expected), type=type(answer).__name__
+            )
+            return _wrong(problem, hint, name)
         if len(answer) != len(expected):
-            return _wrong(f"expected {len(expected)} items, got {len(answer)}", hint, name)
+            return _wrong(
+                _t("expected {expected} items, got {actual}", expected=len(expected), actual=len(answer)), hint, name
+            )
         mismatches = [i for i, (a, e) in enumerate(zip(answer, expected)) if not _equal(a, e)]
         if mismatches:
-            problem = f"mismatch at {_count(len(mismatches), 'position')}, the first is {mismatches[0]}"
+            count = len(mismatches)
+            counted = _t("{number} position" if count == 1 else "{number} positions", number=count)
+            problem = _t("mismatch at {counted}, the first is {first}", counted=counted, first=mismatches[0])
             return _wrong(problem, hint, name)
         return _correct(name)
     if _is_number(expected):
         if isinstance(answer, torch.Tensor) and answer.numel() == 1:
             answer = answer.item()
         if not _is_number(answer):
-            return _wrong(f"expected a number, got {type(answer).__name__}", hint, name)
+            return _wrong(_t("expected a number, got {type}", type=type(answer).__name__), hint, name)
         if math.isclose(answer, expected, rel_tol=1e-9, abs_tol=1e-12):
             return _correct(name)
-        return _wrong(f"{answer} is {'too high' if answer > expected else 'too low'}", hint, name)
+        too = _t("{value} is too high", value=answer) if answer > expected else _t("{value} is too low", value=answer)
+        return _wrong(too, hint, name)
     equal = _equal(answer, expected)
     if equal is None:
-        return _wrong(f"an answer of type {type(answer).__name__} cannot be compared", hint, name)
+        return _wrong(_t("an answer of type {type} cannot be compared", type=type(answer).__name__), hint, name)
     if equal:
         return _correct(name)
-    return _wrong(f"{answer!r} is not the answer", hint, name)
+    return _wrong(_t("{answer} is not the answer", answer=repr(answer)), hint, name)
 
 
 @checker
@@ -252,7 +277,7 @@ def check_shape(
     elif isinstance(answer, (tuple, list)):  # torch.Size is a tuple
         shape = tuple(answer)
     else:
-        return _wrong(f"expected a tensor, an array or a shape, got {type(answer).__name__}", hint, name)
+        return _wrong(_t("expected a tensor, an array or a shape, got {type}", type=type(answer).__name__), hint, name)
     expected = tuple(expected_shape)
     matches = len(shape) == len(expected) and all(e is None or s == e for s, e in zip(shape, expected))
     if matches:
@@ -260,8 +285,15 @@ def check_shape(
     sizes = ["any" if e is None else str(e) for e in expected]
     shown = f"({', '.join(sizes)}{',' if len(sizes) == 1 else ''})"
     if len(shape) != len(expected):
-        return _wrong(f"expected {len(expected)} dimensions {shown}, got {len(shape)}: {shape}", hint, name)
-    return _wrong(f"expected shape {shown}, got {shape}", hint, name)
+        problem = _t(
+            "expected {expected} dimensions {shown}, got {actual}: {shape}",
+            expected=len(expected),
+            shown=shown,
+            actual=len(shape),
+            shape=shape,
+        )
+        return _wrong(problem, hint, name)
+    return _wrong(_t("expected shape {expected}, got {shape}", expected=shown, shape=shape), hint, name)
 
 
 @checker
@@ -284,10 +316,14 @@ def check_choice(
         return _not_attempted(name)
     if normalise(answer) not in normalised_options:
         listed = ", ".join(repr(option) for option in options)
-        return _wrong(f"{answer!r} is not one of the options", f"pick one of {listed}", name)
+        return _wrong(
+            _t("{answer} is not one of the options", answer=repr(answer)),
+            _t("pick one of {options}", options=listed),
+            name,
+        )
     if normalise(answer) == normalise(correct):
         return _correct(name)
-    return _wrong(f"{answer!r} is not the best option", hint, name)
+    return _wrong(_t("{answer} is not the best option", answer=repr(answer)), hint, name)
 
 
 # --- model checks --------------------------------------------------------------------------
@@ -322,25 +358,39 @@ def check_head(
     if model is None or model is Ellipsis:
         return _not_attempted(name)
     if not isinstance(model, nn.Module):
-        return _wrong(f"expected a torch.nn.Module, got {type(model).__name__}", hint, name)
-    default_hint = hint or "replace the last layer with nn.Linear(in_features, num_classes)"
+        return _wrong(_t("expected a torch.nn.Module, got {type}", type=type(model).__name__), hint, name)
+    default_hint = hint or _t("replace the last layer with nn.Linear(in_features, num_classes)")
     try:
         head_path = _head_path(model)
     except ValueError:
-        return _wrong("the model has no nn.Linear (or 1x1 nn.Conv2d) layer to act as a head", default_hint, name)
+        return _wrong(_t("the model has no nn.Linear (or 1x1 nn.Conv2d) layer to act as a head"), default_hint, name)
     head = model.get_submodule(head_path)
     out_features = head.out_features if isinstance(head, nn.Linear) else head.out_channels
     if out_features != num_classes:
-        return _wrong(f"the head `{head_path}` outputs {out_features} scores, not {num_classes}", default_hint, name)
+        problem = _t(
+            "the head `{path}` outputs {actual} scores, not {expected}",
+            path=head_path,
+            actual=out_features,
+            expected=num_classes,
+        )
+        return _wrong(problem, default_hint, name)
     if input_shape is not None:
         device = next(model.parameters()).device
         try:
             with eval_mode(model), torch.inference_mode():
                 output = model(torch.zeros(1, *input_shape, device=device))
         except Exception as error:  # the answer's own forward pass fails
-            return _wrong(f"the model fails on one {tuple(input_shape)} image ({type(error).__name__})", hint, name)
+            problem = _t(
+                "the model fails on one {shape} image ({error})", shape=tuple(input_shape), error=type(error).__name__
+            )
+            return _wrong(problem, hint, name)
         if tuple(output.shape) != (1, num_classes):
-            return _wrong(f"one image gives output shape {tuple(output.shape)}, not (1, {num_classes})", hint, name)
+            problem = _t(
+                "one image gives output shape {shape}, not (1, {num_classes})",
+                shape=tuple(output.shape),
+                num_classes=num_classes,
+            )
+            return _wrong(problem, hint, name)
     return _correct(name)
 
 
@@ -360,12 +410,12 @@ def check_frozen(
     if model is None or model is Ellipsis:
         return _not_attempted(name)
     if not isinstance(model, nn.Module):
-        return _wrong(f"expected a torch.nn.Module, got {type(model).__name__}", hint, name)
+        return _wrong(_t("expected a torch.nn.Module, got {type}", type=type(model).__name__), hint, name)
     if trainable is None:
         try:
             trainable = [_head_path(model)]
         except ValueError:
-            return _wrong("the model has no nn.Linear (or 1x1 nn.Conv2d) head", hint, name)
+            return _wrong(_t("the model has no nn.Linear (or 1x1 nn.Conv2d) head"), hint, name)
     prefixes = tuple(prefix.rstrip(".") for prefix in trainable)
 
     def should_train(parameter_name: str) -> bool:
@@ -375,20 +425,32 @@ def check_frozen(
     frozen_wrongly = [n for n, p in parameters if should_train(n) and not p.requires_grad]
     training_wrongly = [n for n, p in parameters if not should_train(n) and p.requires_grad]
     if not any(should_train(n) for n, _ in parameters):
-        return _wrong(f"no parameters are named {' or '.join(prefixes)}", hint, name)
+        return _wrong(_t("no parameters are named {names}", names=_t(" or ").join(prefixes)), hint, name)
     where = ", ".join(prefixes)
+
+    def tensors(count: int) -> str:
+        return _t("{number} parameter tensor" if count == 1 else "{number} parameter tensors", number=count)
+
     if training_wrongly:
         return _wrong(
-            f"requires_grad is True for {_count(len(training_wrongly), 'parameter tensor')} outside {where} "
-            f"(e.g. {training_wrongly[0]})",
-            hint or "set requires_grad = False on every parameter of the backbone",
+            _t(
+                "requires_grad is True for {counted} outside {where} (e.g. {example})",
+                counted=tensors(len(training_wrongly)),
+                where=where,
+                example=training_wrongly[0],
+            ),
+            hint or _t("set requires_grad = False on every parameter of the backbone"),
             name,
         )
     if frozen_wrongly:
         return _wrong(
-            f"requires_grad is False for {_count(len(frozen_wrongly), 'parameter tensor')} of {where} "
-            f"(e.g. {frozen_wrongly[0]})",
-            hint or "the new head must train: freeze the backbone before replacing the head",
+            _t(
+                "requires_grad is False for {counted} of {where} (e.g. {example})",
+                counted=tensors(len(frozen_wrongly)),
+                where=where,
+                example=frozen_wrongly[0],
+            ),
+            hint or _t("the new head must train: freeze the backbone before replacing the head"),
             name,
         )
     return _correct(name)
@@ -402,9 +464,9 @@ def _as_number(answer: Any, name: str | None, hint: str | None) -> float | Check
     if isinstance(answer, torch.Tensor) and answer.numel() == 1:
         answer = answer.item()
     if not _is_number(answer):
-        return _wrong(f"expected a number, got {type(answer).__name__}", hint, name)
+        return _wrong(_t("expected a number, got {type}", type=type(answer).__name__), hint, name)
     if math.isnan(answer):
-        return _wrong("the answer is NaN", hint, name)
+        return _wrong(_t("the answer is NaN"), hint, name)
     return float(answer)
 
 
@@ -415,17 +477,30 @@ def _close_without_value(answer: Any, expected: float, tol: float, name: str | N
         return number
     if abs(number - expected) <= tol:
         return _correct(name)
-    return _wrong("too high" if number > expected else "too low", hint, name)
+    return _wrong(_t("too high") if number > expected else _t("too low"), hint, name)
 
 
 def _same_shape(shape: Sequence[int], expected: Sequence[int], name: str | None, hint: str | None) -> CheckResult:
     """Shapes compared dimension by dimension, saying which one is off and which way, not its size."""
     shape, expected = tuple(shape), tuple(expected)
     if len(shape) != len(expected):
-        return _wrong(f"the shape {shape} has {len(shape)} dimensions, the answer has {len(expected)}", hint, name)
+        problem = _t(
+            "the shape {shape} has {actual} dimensions, the answer has {expected}",
+            shape=shape,
+            actual=len(shape),
+            expected=len(expected),
+        )
+        return _wrong(problem, hint, name)
     for index, (size, wanted) in enumerate(zip(shape, expected)):
         if size != wanted:
-            return _wrong(f"dimension {index} of {shape} is too {'large' if size > wanted else 'small'}", hint, name)
+            problem = _t(
+                "dimension {index} of {shape} is too large"
+                if size > wanted
+                else "dimension {index} of {shape} is too small",
+                index=index,
+                shape=shape,
+            )
+            return _wrong(problem, hint, name)
     return _correct(name)
 
 
@@ -438,7 +513,7 @@ def check_accuracy_near(
         return _not_attempted(name)
     number = _as_number(answer, name, hint)
     if not isinstance(number, CheckResult) and not 0 <= number <= 1:
-        return _wrong("an accuracy is a fraction between 0 and 1", "divide by the number of images", name)
+        return _wrong(_t("an accuracy is a fraction between 0 and 1"), _t("divide by the number of images"), name)
     return _close_without_value(answer, expected, tol, name, hint)
 
 

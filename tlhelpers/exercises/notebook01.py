@@ -17,6 +17,7 @@ from tlhelpers.exercises.checks import (
     _close_without_value,
     _correct,
     _not_attempted,
+    _t,
     _wrong,
     checker,
     is_unanswered,
@@ -30,18 +31,22 @@ def check_shirt_categories(answer: Any, categories: Sequence[str], name: str | N
     if is_unanswered(answer):
         return _not_attempted(name)
     if not isinstance(answer, (list, tuple)) or not all(isinstance(item, str) for item in answer):
-        return _wrong(f"expected a list of category names, got {type(answer).__name__}", None, name)
+        return _wrong(_t("expected a list of category names, got {type}", type=type(answer).__name__), None, name)
     strangers = [item for item in answer if item not in categories]
     if strangers:
-        return _wrong(f"{strangers[0]!r} is not one of the 1,000 categories", "copy the names from `categories`", name)
+        return _wrong(
+            _t("{item} is not one of the 1,000 categories", item=repr(strangers[0])),
+            _t("copy the names from `categories`"),
+            name,
+        )
     no_shirt = [item for item in answer if "shirt" not in item.lower()]
     if no_shirt:
-        return _wrong(f"{no_shirt[0]!r} does not contain 'shirt'", None, name)
+        return _wrong(_t("{item} does not contain 'shirt'", item=repr(no_shirt[0])), None, name)
     expected = [category for category in categories if "shirt" in category.lower()]
     if len(answer) < len(expected):
-        return _wrong("some categories are missing", "compare in lower case: `'shirt' in name.lower()`", name)
+        return _wrong(_t("some categories are missing"), _t("compare in lower case: `'shirt' in name.lower()`"), name)
     if list(answer) != expected:
-        return _wrong("a name appears twice, or not in the order of `categories`", None, name)
+        return _wrong(_t("a name appears twice, or not in the order of `categories`"), None, name)
     return _correct(name)
 
 
@@ -51,15 +56,27 @@ def check_cheapest_80(answer: Any, zoo: Sequence[Any], name: str | None = "exerc
     if is_unanswered(answer):
         return _not_attempted(name)
     if not (isinstance(answer, tuple) and len(answer) == 2 and all(isinstance(item, str) for item in answer)):
-        return _wrong("expected a tuple of two names, (model, weights)", 'e.g. ("resnet50", "IMAGENET1K_V2")', name)
+        return _wrong(
+            _t("expected a tuple of two names, (model, weights)"), _t('e.g. ("resnet50", "IMAGENET1K_V2")'), name
+        )
     rows = {(row.model, row.weights): row for row in zoo}
     if answer not in rows:
-        return _wrong(f"{answer} is not a (model, weights) pair of the zoo", "take row.model and row.weights", name)
+        return _wrong(
+            _t("{answer} is not a (model, weights) pair of the zoo", answer=answer),
+            _t("take row.model and row.weights"),
+            name,
+        )
     eligible = [row for row in zoo if row.acc1 >= 80]
     if rows[answer].acc1 < 80:
-        return _wrong(f"{answer[0]} with {answer[1]} has less than 80 % top-1 accuracy", None, name)
+        return _wrong(
+            _t("{model} with {weights} has less than 80 % top-1 accuracy", model=answer[0], weights=answer[1]),
+            None,
+            name,
+        )
     if rows[answer].gflops > min(row.gflops for row in eligible):
-        return _wrong("accurate enough, but other weights need fewer GFLOPS", "take the minimum by row.gflops", name)
+        return _wrong(
+            _t("accurate enough, but other weights need fewer GFLOPS"), _t("take the minimum by row.gflops"), name
+        )
     return _correct(name)
 
 
@@ -78,9 +95,11 @@ def check_unnormalised_probability(
         expected = model(pipeline(photo).unsqueeze(0).to(device)).softmax(dim=1).max().item()
     number = _as_number(answer, name, None)
     if not isinstance(number, CheckResult) and not 0 <= number <= 1:
-        return _wrong("a probability is between 0 and 1", "softmax the logits, then take the largest value", name)
+        return _wrong(
+            _t("a probability is between 0 and 1"), _t("softmax the logits, then take the largest value"), name
+        )
     return _close_without_value(
-        answer, expected, 0.01, name, "Resize(256), CenterCrop(224), ToImage, ToDtype — no Normalize"
+        answer, expected, 0.01, name, _t("Resize(256), CenterCrop(224), ToImage, ToDtype — no Normalize")
     )
 
 
@@ -97,7 +116,11 @@ def check_training_flops(answer: Any, name: str | None = "exercise 4") -> CheckR
     expected = 3 * 2 * torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["_ops"] * 1e9 * 1_281_167 * 90
     number = _as_number(answer, name, None)
     if not isinstance(number, CheckResult) and 0 < number < expected / 1e6:
-        return _wrong("far too low", "meta['_ops'] is in billions (G) of multiply-adds: multiply by 1e9", name)
+        return _wrong(_t("far too low"), _t("meta['_ops'] is in billions (G) of multiply-adds: multiply by 1e9"), name)
     return _close_without_value(
-        answer, expected, 0.01 * expected, name, "3 × forward FLOPs × images × epochs, and a multiply-add is 2 FLOPs"
+        answer,
+        expected,
+        0.01 * expected,
+        name,
+        _t("3 × forward FLOPs × images × epochs, and a multiply-add is 2 FLOPs"),
     )

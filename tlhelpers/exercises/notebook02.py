@@ -15,6 +15,7 @@ from tlhelpers.exercises.checks import (
     CheckResult,
     _not_attempted,
     _same_shape,
+    _t,
     _wrong,
     check_choice,
     checker,
@@ -29,19 +30,29 @@ def check_resnet_head_swap(model: Any, logits: Any, num_classes: int, name: str 
     if is_unanswered(model) or is_unanswered(logits):
         return _not_attempted(name)
     if not isinstance(model, nn.Module) or not isinstance(getattr(model, "fc", None), nn.Module):
-        return _wrong(f"expected a torchvision ResNet (a model with `fc`), got {type(model).__name__}", None, name)
+        return _wrong(
+            _t("expected a torchvision ResNet (a model with `fc`), got {type}", type=type(model).__name__), None, name
+        )
     if not isinstance(model.fc, nn.Linear):
-        return _wrong(f"`fc` is a {type(model.fc).__name__}, not an nn.Linear", None, name)
+        return _wrong(_t("`fc` is a {type}, not an nn.Linear", type=type(model.fc).__name__), None, name)
     pooled = model.layer4[-1].conv1.in_channels if hasattr(model, "layer4") else model.fc.in_features
     if model.fc.in_features != pooled:
         return _wrong(
-            "the new `fc` does not take as many features as the backbone gives", "use the old layer's in_features", name
+            _t("the new `fc` does not take as many features as the backbone gives"),
+            _t("use the old layer's in_features"),
+            name,
         )
     if model.fc.out_features != num_classes:
-        return _wrong(f"the new `fc` does not output one score per class ({num_classes})", None, name)
+        return _wrong(
+            _t("the new `fc` does not output one score per class ({num_classes})", num_classes=num_classes), None, name
+        )
     if not isinstance(logits, torch.Tensor):
-        return _wrong(f"expected the logits tensor, got {type(logits).__name__}", "logits = model(image)", name)
-    return _same_shape(logits.shape, (1, num_classes), name, "one image, with a batch dimension: shape (1, 3, H, W)")
+        return _wrong(
+            _t("expected the logits tensor, got {type}", type=type(logits).__name__), _t("logits = model(image)"), name
+        )
+    return _same_shape(
+        logits.shape, (1, num_classes), name, _t("one image, with a batch dimension: shape (1, 3, H, W)")
+    )
 
 
 @checker
@@ -53,11 +64,11 @@ def check_features_shape(
         return _not_attempted(name)
     shape = answer.shape if hasattr(answer, "shape") else answer
     if not isinstance(shape, (tuple, list)) or not all(isinstance(size, int) for size in shape):
-        return _wrong(f"expected a tensor or a shape, got {type(answer).__name__}", None, name)
+        return _wrong(_t("expected a tensor or a shape, got {type}", type=type(answer).__name__), None, name)
     device = next(model.parameters()).device
     with eval_mode(model), torch.inference_mode():
         expected = model.features(torch.zeros(1, 3, image_size, image_size, device=device)).shape
-    return _same_shape(shape, expected, name, f"one image: torch.zeros(1, 3, {image_size}, {image_size})")
+    return _same_shape(shape, expected, name, _t("one image: torch.zeros(1, 3, {size}, {size})", size=image_size))
 
 
 @checker
@@ -74,5 +85,5 @@ def check_hardest_class(
         classes,
         min(rates, key=rates.get),
         name=name,
-        hint="count the hits per true class, divide by that class's images",
+        hint=_t("count the hits per true class, divide by that class's images"),
     )

@@ -12,6 +12,7 @@ from tlhelpers.exercises.checks import (
     _correct,
     _is_number,
     _not_attempted,
+    _t,
     _wrong,
     check_accuracy_near,
     check_choice,
@@ -29,7 +30,7 @@ def check_batchnorm_fix(answer: Any, name: str | None = "exercise 1") -> CheckRe
         ["a", "b", "c", "d"],
         "c",
         name=name,
-        hint="which of these changes the mode BatchNorm looks at, `module.training`?",
+        hint=_t("which of these changes the mode BatchNorm looks at, `module.training`?"),
     )
 
 
@@ -58,7 +59,7 @@ def check_early_layer_accuracy(
         _logistic_accuracy(*train, *test),
         0.02,
         name,
-        "fit on the training photos' features.14 features, score on the test photos'",
+        _t("fit on the training photos' features.14 features, score on the test photos'"),
     )
 
 
@@ -76,7 +77,11 @@ def check_cartoon_accuracy(
     with eval_mode(head), torch.inference_mode():
         expected = (head(features).argmax(dim=1) == targets).float().mean().item()
     return check_accuracy_near.__wrapped__(
-        answer, expected, 0.02, name, "head.eval(), then head(cartoon_features).argmax(dim=1) against the targets"
+        answer,
+        expected,
+        0.02,
+        name,
+        _t("head.eval(), then head(cartoon_features).argmax(dim=1) against the targets"),
     )
 
 
@@ -135,7 +140,7 @@ def check_training_loop(train_loop: Any, name: str | None = "exercise 3") -> Che
     if is_unanswered(train_loop):
         return _not_attempted(name)
     if not callable(train_loop):
-        return _wrong(f"expected a function, got {type(train_loop).__name__}", None, name)
+        return _wrong(_t("expected a function, got {type}", type=type(train_loop).__name__), None, name)
     generator = torch.Generator().manual_seed(0)
     inputs, targets = torch.randn(12, 4, generator=generator) * 3 + 1, torch.randint(0, 3, (12,), generator=generator)
     train_loader = [(inputs[i : i + 4], targets[i : i + 4]) for i in range(0, 8, 4)]
@@ -145,39 +150,45 @@ def check_training_loop(train_loop: Any, name: str | None = "exercise 3") -> Che
     try:
         accuracies = train_loop(model, train_loader, val_loader, torch.optim.SGD(model.parameters(), lr=0.5), 2)
     except Exception as error:  # the answer's own code fails
-        return _wrong(f"it raised {type(error).__name__}: {error}", None, name)
+        return _wrong(_t("it raised {error_type}: {error}", error_type=type(error).__name__, error=error), None, name)
     if is_unanswered(accuracies):
         return _not_attempted(name)
     expected = _reference_loop(reference, train_loader, val_loader, torch.optim.SGD(reference.parameters(), lr=0.5), 2)
     calls = model.classifier[0].calls
     if any(size == 4 and not training for size, training, _ in calls):
         return _wrong(
-            "the classifier was in eval mode while training (its Dropout would be off)",
-            "model.train() first, then switch only the backbone back",
+            _t("the classifier was in eval mode while training (its Dropout would be off)"),
+            _t("model.train() first, then switch only the backbone back"),
             name,
         )
     if any(size == 3 and training for size, training, _ in calls):
-        return _wrong("the model was in train mode while validating", "call model.eval() before validating", name)
+        return _wrong(
+            _t("the model was in train mode while validating"), _t("call model.eval() before validating"), name
+        )
     if not torch.equal(statistics, model.features[1].running_mean):
         return _wrong(
-            "the backbone's BatchNorm running statistics moved during training",
-            "which call sets `training` to False for the modules of model.features only?",
+            _t("the backbone's BatchNorm running statistics moved during training"),
+            _t("which call sets `training` to False for the modules of model.features only?"),
             name,
         )
     if any(size == 3 and grad for size, _, grad in calls):
-        return _wrong("validation built a gradient graph", "validate inside `with torch.no_grad():`", name)
+        return _wrong(_t("validation built a gradient graph"), _t("validate inside `with torch.no_grad():`"), name)
     if sum(size == 4 for size, _, _ in calls) != 4 or sum(size == 3 for size, _, _ in calls) != 2:
         return _wrong(
-            "each epoch must go once through the training batches, then once through the validation batches", None, name
+            _t("each epoch must go once through the training batches, then once through the validation batches"),
+            None,
+            name,
         )
     if not all(torch.allclose(p, q, atol=1e-6) for p, q in zip(model.parameters(), reference.parameters())):
         return _wrong(
-            "the weights after training differ from a correct loop's",
-            "per batch: optimizer.zero_grad(), loss.backward(), optimizer.step()",
+            _t("the weights after training differ from a correct loop's"),
+            _t("per batch: optimizer.zero_grad(), loss.backward(), optimizer.step()"),
             name,
         )
     if not isinstance(accuracies, (list, tuple)) or len(accuracies) != 2:
-        return _wrong("expected a list with one validation accuracy per epoch", None, name)
+        return _wrong(_t("expected a list with one validation accuracy per epoch"), None, name)
     if not all(_is_number(a) and abs(a - e) < 1e-6 for a, e in zip(accuracies, expected)):
-        return _wrong("the validation accuracies are off", "correct predictions / validation images, per epoch", name)
+        return _wrong(
+            _t("the validation accuracies are off"), _t("correct predictions / validation images, per epoch"), name
+        )
     return _correct(name)

@@ -12,9 +12,9 @@ from torch import nn
 from tlhelpers.exercises.checks import (
     CheckResult,
     _correct,
-    _count,
     _head_path,
     _not_attempted,
+    _t,
     _wrong,
     checker,
     is_unanswered,
@@ -30,24 +30,35 @@ def check_two_groups(
     if is_unanswered(optimizer):
         return _not_attempted(name)
     if not isinstance(optimizer, torch.optim.Optimizer):
-        return _wrong(f"expected a torch optimizer, got {type(optimizer).__name__}", None, name)
+        return _wrong(_t("expected a torch optimizer, got {type}", type=type(optimizer).__name__), None, name)
     groups = optimizer.param_groups
     if len(groups) != 2:
+        counted = _t(
+            "{number} parameter group" if len(groups) == 1 else "{number} parameter groups", number=len(groups)
+        )
         return _wrong(
-            f"the optimizer has {_count(len(groups), 'parameter group')}, not 2",
-            'pass a list of two dicts: [{"params": ..., "lr": ...}, {...}]',
+            _t("the optimizer has {counted}, not 2", counted=counted),
+            _t('pass a list of two dicts: [{{"params": ..., "lr": ...}}, {{...}}]'),
             name,
         )
     head = {id(p) for p in model.get_submodule(_head_path(model).split(".")[0]).parameters()}
     everything = {id(p) for p in model.parameters()}
     first, second = ({id(p) for p in group["params"]} for group in groups)
     if first != head:
-        return _wrong("the first group does not hold exactly the classifier's parameters", None, name)
+        return _wrong(_t("the first group does not hold exactly the classifier's parameters"), None, name)
     if second != everything - head:
-        return _wrong("the second group does not hold exactly the backbone's parameters", "model.features", name)
-    for label, group, wanted in (("classifier", groups[0], head_lr), ("backbone", groups[1], backbone_lr)):
+        return _wrong(
+            _t("the second group does not hold exactly the backbone's parameters"), _t("model.features"), name
+        )
+    for label, group, wanted in ((_t("classifier"), groups[0], head_lr), (_t("backbone"), groups[1], backbone_lr)):
         if not math.isclose(group["lr"], wanted):
-            return _wrong(f"the {label}'s learning rate is too {'high' if group['lr'] > wanted else 'low'}", None, name)
+            problem = _t(
+                "the {label}'s learning rate is too high"
+                if group["lr"] > wanted
+                else "the {label}'s learning rate is too low",
+                label=label,
+            )
+            return _wrong(problem, None, name)
     return _correct(name)
 
 
@@ -80,7 +91,7 @@ def check_two_stage(two_stage: Any, name: str | None = "exercise 2") -> CheckRes
     if is_unanswered(two_stage):
         return _not_attempted(name)
     if not callable(two_stage):
-        return _wrong(f"expected a function, got {type(two_stage).__name__}", None, name)
+        return _wrong(_t("expected a function, got {type}", type=type(two_stage).__name__), None, name)
     generator = torch.Generator().manual_seed(0)
     images, targets = torch.randn(8, 3, 8, 8, generator=generator), torch.randint(0, 3, (8,), generator=generator)
     train_loader = [(images[:4], targets[:4]), (images[4:], targets[4:])]
@@ -90,30 +101,32 @@ def check_two_stage(two_stage: Any, name: str | None = "exercise 2") -> CheckRes
     try:
         histories = two_stage(model, train_loader, val_loader, 2, 1)
     except Exception as error:  # the answer's own code fails
-        return _wrong(f"it raised {type(error).__name__}: {error}", None, name)
+        return _wrong(_t("it raised {error_type}: {error}", error_type=type(error).__name__, error=error), None, name)
     if is_unanswered(histories):
         return _not_attempted(name)
     if not (isinstance(histories, (tuple, list)) and len(histories) == 2):
-        return _wrong("expected two histories: (stage 1's, stage 2's)", "return the two results of fit", name)
+        return _wrong(_t("expected two histories: (stage 1's, stage 2's)"), _t("return the two results of fit"), name)
     if [len(history) for history in histories] != [2, 1]:
-        return _wrong("the stages did not train for head_epochs, then full_epochs epochs", None, name)
+        return _wrong(_t("the stages did not train for head_epochs, then full_epochs epochs"), None, name)
     flags = model.backbone_trainable
     if len(flags) != 6:
-        return _wrong("expected each stage to go through the training batches once per epoch", None, name)
+        return _wrong(_t("expected each stage to go through the training batches once per epoch"), None, name)
     if any(flags[:4]):
         return _wrong(
-            "in stage 1 the backbone was trainable", "unfreeze(model, 0) (a frozen backbone) before the first fit", name
+            _t("in stage 1 the backbone was trainable"),
+            _t("unfreeze(model, 0) (a frozen backbone) before the first fit"),
+            name,
         )
     if not all(flags[4:]):
         return _wrong(
-            "in stage 2 the backbone was still frozen",
-            "unfreeze(model, k) with k at least len(backbone_blocks(model))",
+            _t("in stage 2 the backbone was still frozen"),
+            _t("unfreeze(model, k) with k at least len(backbone_blocks(model))"),
             name,
         )
     if torch.equal(initial, model.features[0][0].weight):
         return _wrong(
-            "the backbone's weights did not change in stage 2",
-            "give stage 2 a new optimizer over the unfrozen parameters (param_groups)",
+            _t("the backbone's weights did not change in stage 2"),
+            _t("give stage 2 a new optimizer over the unfrozen parameters (param_groups)"),
             name,
         )
     return _correct(name)
@@ -131,22 +144,22 @@ def check_strong_augment(
     steps = list(getattr(augment, "transforms", []))
     crops = [step for step in steps if isinstance(step, v2.RandomResizedCrop)]
     if not isinstance(augment, v2.Compose) or not crops:
-        return _wrong("expected a v2.Compose that starts with a v2.RandomResizedCrop", None, name)
+        return _wrong(_t("expected a v2.Compose that starts with a v2.RandomResizedCrop"), None, name)
     if tuple(crops[0].size) != (size, size):
-        return _wrong("the crop is not resized to the size asked for", None, name)
+        return _wrong(_t("the crop is not resized to the size asked for"), None, name)
     if not (math.isclose(crops[0].scale[0], 0.2) and math.isclose(crops[0].scale[1], 1.0)):
-        return _wrong("the crop's area range (scale) is not the one asked for", None, name)
+        return _wrong(_t("the crop's area range (scale) is not the one asked for"), None, name)
     if not any(isinstance(step, v2.RandomHorizontalFlip) for step in steps):
-        return _wrong("there is no random horizontal flip", None, name)
+        return _wrong(_t("there is no random horizontal flip"), None, name)
     rotations = [step for step in steps if isinstance(step, v2.RandomRotation)]
     if not rotations or [float(d) for d in rotations[0].degrees] != [-15.0, 15.0]:
-        return _wrong("there is no v2.RandomRotation of up to 15 degrees either way", None, name)
+        return _wrong(_t("there is no v2.RandomRotation of up to 15 degrees either way"), None, name)
     larger = nn.functional.interpolate(image.unsqueeze(0), scale_factor=1.5).squeeze(0)
     views = [augment(larger) for _ in range(4)]
     if any(tuple(view.shape) != (image.shape[0], size, size) for view in views):
-        return _wrong("a view of a larger image does not come out at the size asked for", None, name)
+        return _wrong(_t("a view of a larger image does not come out at the size asked for"), None, name)
     if all(torch.equal(views[0], view) for view in views[1:]):
-        return _wrong("four calls gave the same view: the transform is not random", None, name)
+        return _wrong(_t("four calls gave the same view: the transform is not random"), None, name)
     return _correct(name)
 
 
@@ -156,15 +169,15 @@ def check_best_epoch(answer: Any, history: Any, name: str | None = "exercise 4")
     if is_unanswered(answer):
         return _not_attempted(name)
     if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
-        return _wrong(f"expected an epoch number (an int), got {type(answer).__name__}", None, name)
+        return _wrong(_t("expected an epoch number (an int), got {type}", type=type(answer).__name__), None, name)
     losses = list(history.val_loss)
     if not 1 <= answer <= len(losses):
-        return _wrong(f"the run has epochs 1 to {len(losses)}", None, name)
+        return _wrong(_t("the run has epochs 1 to {last}", last=len(losses)), None, name)
     best = 1 + losses.index(min(losses))
     if answer != best:  # the same words for an off-by-one: anything more specific would give the answer away
         return _wrong(
-            f"epoch {answer} does not have the lowest validation loss",
-            "history.val_loss — and epochs count from 1, list positions from 0",
+            _t("epoch {answer} does not have the lowest validation loss", answer=answer),
+            _t("history.val_loss — and epochs count from 1, list positions from 0"),
             name,
         )
     return _correct(name)

@@ -13,6 +13,8 @@ from tlhelpers.exercises.checks import (
     _close_without_value,
     _correct,
     _not_attempted,
+    _problem,
+    _t,
     _wrong,
     check_choice,
     checker,
@@ -29,12 +31,12 @@ def check_layers_closer(answer: Any, model: nn.Module, moments: dict, name: str 
 
     photo, cartoon = (similarity.layer_distances(model, moments[key]) for key in ("photo stamps", "cartoon stamps"))
     if not isinstance(answer, (int, np.integer)) or isinstance(answer, bool):
-        return _wrong(f"expected a count of layers (an int), got {type(answer).__name__}", None, name)
+        return _wrong(_t("expected a count of layers (an int), got {type}", type=type(answer).__name__), None, name)
     if not 0 <= answer <= len(photo):
-        return _wrong(f"there are {len(photo)} BatchNorm layers", None, name)
+        return _wrong(_t("there are {total} BatchNorm layers", total=len(photo)), None, name)
     expected = sum(photo[layer] < cartoon[layer] for layer in photo)
     return _close_without_value(
-        int(answer), expected, 0, name, "count the layers where the photos' distance is smaller"
+        int(answer), expected, 0, name, _t("count the layers where the photos' distance is smaller")
     )
 
 
@@ -56,13 +58,17 @@ def check_crossover(answer: Any, runs: Sequence[dict], name: str | None = "exerc
     means = _fashion_means(runs)
     amounts = sorted({n for n, _ in means})
     if answer not in amounts:
-        return _wrong(f"{answer!r} is not one of the amounts measured", f"one of {amounts}", name)
+        return _wrong(
+            _t("{answer} is not one of the amounts measured", answer=repr(answer)),
+            _t("one of {amounts}", amounts=amounts),
+            name,
+        )
     ahead = [means[(n, "fine_tuning")] > means[(n, "features")] for n in amounts]
     expected = next(n for index, n in enumerate(amounts) if all(ahead[index:]))
     if answer < expected:
-        return _wrong(f"at some amount from {answer} on, fine-tuning is not ahead", None, name)
+        return _wrong(_t("at some amount from {answer} on, fine-tuning is not ahead", answer=answer), None, name)
     if answer > expected:
-        return _wrong("fine-tuning is already ahead at every amount from a smaller one on", None, name)
+        return _wrong(_t("fine-tuning is already ahead at every amount from a smaller one on"), None, name)
     return _correct(name)
 
 
@@ -84,7 +90,7 @@ def check_farthest_class(
         photos.classes,
         max(photos.classes, key=score),
         name=name,
-        hint="a higher score is farther from ImageNet",
+        hint=_t("a higher score is farther from ImageNet"),
     )
 
 
@@ -97,7 +103,7 @@ def check_paired_margin(paired_margin: Any, runs: Sequence[dict], name: str | No
     if is_unanswered(paired_margin):
         return _not_attempted(name)
     if not callable(paired_margin):
-        return _wrong(f"expected a function, got {type(paired_margin).__name__}", None, name)
+        return _wrong(_t("expected a function, got {type}", type=type(paired_margin).__name__), None, name)
 
     def expected(rows: Sequence[dict], a: str, b: str) -> float:
         by_seed = {
@@ -115,19 +121,25 @@ def check_paired_margin(paired_margin: Any, runs: Sequence[dict], name: str | No
     dropped = next(row for row in point if row["strategy"] == "features")
     shuffled = [row for row in reversed(runs) if row is not dropped]
     cases = (
-        ("the real runs", runs, "fine_tuning", "features"),
-        ("the real runs, a and b swapped", runs, "features", "fine_tuning"),
-        ("runs in another order with one of b's seeds missing", shuffled, "fine_tuning", "features"),
+        (_t("the real runs"), runs, "fine_tuning", "features"),
+        (_t("the real runs, a and b swapped"), runs, "features", "fine_tuning"),
+        (_t("runs in another order with one of b's seeds missing"), shuffled, "fine_tuning", "features"),
     )
     for label, rows, a, b in cases:
         try:
             margin = paired_margin(rows, "fashion_mnist", 1000, a, b)
         except Exception as error:  # the answer's own code fails
-            return _wrong(f"on {label} it raised {type(error).__name__}: {error}", None, name)
+            problem = _t(
+                "on {label} it raised {error_type}: {error}", label=label, error_type=type(error).__name__, error=error
+            )
+            return _wrong(problem, None, name)
         if is_unanswered(margin):
             return _not_attempted(name)
         result = _close_without_value(margin, expected(rows, a, b), 1e-6, None, None)
         if not result:
-            problem = result.message.removeprefix("not quite: ")
-            return _wrong(f"on {label}: {problem}", "pair the runs by seed; points are 100 × accuracy", name)
+            return _wrong(
+                _t("on {label}: {problem}", label=label, problem=_problem(result)),
+                _t("pair the runs by seed; points are 100 × accuracy"),
+                name,
+            )
     return _correct(name)

@@ -16,6 +16,8 @@ from tlhelpers.exercises.checks import (
     _close_without_value,
     _correct,
     _not_attempted,
+    _problem,
+    _t,
     _wrong,
     checker,
     is_unanswered,
@@ -35,7 +37,7 @@ def check_selection_regret(
     if len(scored) < 2:
         raise CheckerMisuse(f"check_selection_regret: the runs have no scored candidates for {draw}")
     expected = tau_and_regret(scored)[1]
-    hint = "the candidate with the highest logme, its acc against the highest acc, in points (× 100)"
+    hint = _t("the candidate with the highest logme, its acc against the highest acc, in points (× 100)")
     return _close_without_value(answer, expected, 0.05, name, hint)
 
 
@@ -50,29 +52,36 @@ def check_kendall_tau(kendall_tau: Any, name: str | None = "exercise 3") -> Chec
     if is_unanswered(kendall_tau):
         return _not_attempted(name)
     if not callable(kendall_tau):
-        return _wrong(f"expected a function, got {type(kendall_tau).__name__}", None, name)
+        return _wrong(_t("expected a function, got {type}", type=type(kendall_tau).__name__), None, name)
     rng = np.random.default_rng(0)
     cases = [
-        ("the same order", [1, 2, 3], [10, 20, 30]),
-        ("the reverse order", [1, 2, 3], [3, 2, 1]),
-        ("one swapped pair of four", [1, 2, 3, 4], [1, 3, 2, 4]),
-        ("two candidates", [0.5, -1.0], [0.2, 0.9]),
+        (_t("the same order"), [1, 2, 3], [10, 20, 30]),
+        (_t("the reverse order"), [1, 2, 3], [3, 2, 1]),
+        (_t("one swapped pair of four"), [1, 2, 3, 4], [1, 3, 2, 4]),
+        (_t("two candidates"), [0.5, -1.0], [0.2, 0.9]),
     ]
-    cases += [(f"random lists of {n}", (rng.permutation(n) * 0.1).tolist(), rng.random(n).tolist()) for n in (5, 9, 12)]
+    cases += [
+        (_t("random lists of {n}", n=n), (rng.permutation(n) * 0.1).tolist(), rng.random(n).tolist())
+        for n in (5, 9, 12)
+    ]
     for label, x, y in cases:
         try:
             tau = kendall_tau(x, y)
         except Exception as error:  # the answer's own code fails
-            return _wrong(f"on {label} it raised {type(error).__name__}: {error}", None, name)
+            problem = _t(
+                "on {label} it raised {error_type}: {error}", label=label, error_type=type(error).__name__, error=error
+            )
+            return _wrong(problem, None, name)
         if is_unanswered(tau):
             return _not_attempted(name)
         result = _close_without_value(tau, float(stats.kendalltau(x, y).statistic), 1e-9, None, None)
         if not result:
-            problem = result.message.removeprefix("not quite: ")
             return _wrong(
-                f"on {label}: {problem}",
-                "count the pairs (i < j) whose order agrees in x and y, "
-                "minus those whose order disagrees, over n(n − 1)/2",
+                _t("on {label}: {problem}", label=label, problem=_problem(result)),
+                _t(
+                    "count the pairs (i < j) whose order agrees in x and y, "
+                    "minus those whose order disagrees, over n(n − 1)/2"
+                ),
                 name,
             )
     return _correct(name)
