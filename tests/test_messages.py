@@ -348,6 +348,34 @@ def check_farthest(answer):
         return notebook05.check_farthest_class(answer, None, SimpleNamespace(classes=list(SCORES)), seed=0)
 
 
+def weak(answer):  # class "a": 1 of 2 related (50 %, not below half); "b": 0 of 2
+    return notebook02.check_weak_classes(answer, [5, 4, 7, 7], [0, 0, 1, 1], ["a", "b"], {"a": {5}, "b": {6}})
+
+
+def check_at_64(answer):  # the photo stamps score 0.6, the Fashion-MNIST subset 0.5: the photos are farther
+    with (
+        mock.patch("tlhelpers.data.stamps", lambda *args: "photos"),
+        mock.patch("tlhelpers.data.fashion_mnist", lambda *args: "fashion"),
+        mock.patch("tlhelpers.data.per_class_subset", lambda dataset, n, seed: dataset),
+        mock.patch("tlhelpers.data.weights_transform", lambda weights, size: None),
+        mock.patch(
+            "tlhelpers.similarity.similarity_score",
+            lambda model, dataset, seed: {"photos": 0.6, "fashion": 0.5}[dataset],
+        ),
+    ):
+        return notebook05.check_farther_at_64(answer, None, None, seed=0)
+
+
+# fine-tuning minus features: +10 points on every seed, no image-level results (the seeds' interval alone): clear
+RULE_RUNS = fake_rows(
+    {"fine_tuning": [0.9, 0.8, 0.7], "features": [0.8, 0.7, 0.6]}, dataset="fashion_mnist", n_per_class=100
+)
+
+
+def check_rule(answer):
+    return notebook05.check_rule_outcome(answer, RULE_RUNS, "fashion_mnist", 100)
+
+
 MARGIN_RUNS = [
     {"dataset": "fashion_mnist", "n_per_class": 1000, "seed": seed, "strategy": strategy, "acc": acc}
     for seed, (a, b) in enumerate([(0.9, 0.8), (0.8, 0.8), (0.7, 0.6)])
@@ -645,6 +673,20 @@ CASES = [
     Case(nb04.check_best_epoch, WRONG, lambda: nb04.check_best_epoch(3, HISTORY), ("2",)),
     Case(nb04.check_best_epoch, RIGHT, lambda: nb04.check_best_epoch(2, HISTORY)),
     # notebook 05
+    Case(nb02.check_weak_classes, NA, lambda: weak(...)),
+    Case(nb02.check_weak_classes, WRONG, lambda: weak("b")),  # not a list
+    Case(nb02.check_weak_classes, WRONG, lambda: weak(["c"])),  # not a class
+    Case(nb02.check_weak_classes, WRONG, lambda: weak(["a", "b"])),  # "a" is at 50 %: not below half
+    Case(nb02.check_weak_classes, WRONG, lambda: weak(["b", "b"])),  # twice
+    Case(nb02.check_weak_classes, RIGHT, lambda: weak(["b"])),
+    Case(nb05.check_farther_at_64, NA, lambda: check_at_64(...)),
+    Case(nb05.check_farther_at_64, WRONG, lambda: check_at_64("cartoons")),
+    Case(nb05.check_farther_at_64, WRONG, lambda: check_at_64("Fashion-MNIST")),
+    Case(nb05.check_farther_at_64, RIGHT, lambda: check_at_64("photo stamps")),
+    Case(nb05.check_rule_outcome, NA, lambda: check_rule(...)),
+    Case(nb05.check_rule_outcome, WRONG, lambda: check_rule("maybe")),
+    Case(nb05.check_rule_outcome, WRONG, lambda: check_rule("tie")),
+    Case(nb05.check_rule_outcome, RIGHT, lambda: check_rule("clear")),
     Case(nb05.check_layers_closer, NA, lambda: check_layers(...)),
     Case(nb05.check_layers_closer, WRONG, lambda: check_layers(2.5)),
     Case(nb05.check_layers_closer, WRONG, lambda: check_layers(9)),
@@ -734,7 +776,7 @@ def assert_korean(korean: str) -> None:
 
 def test_every_checker_is_found():
     found = {checker_id(function) for function in discovered_checkers()}
-    assert len(found) == 7 + 21  # the generic checkers and the 21 exercises'
+    assert len(found) == 7 + 24  # the generic checkers and the exercises' (21, 02·4 and 05a·3 and 05b·3 added)
     assert "checks.check_statements" not in found  # prints the notebook's own statements, in its own language
 
 

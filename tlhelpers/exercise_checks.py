@@ -15,6 +15,7 @@ from tlhelpers.exercises.notebook02 import (
     check_features_shape,
     check_hardest_class,
     check_resnet_head_swap,
+    check_weak_classes,
 )
 from tlhelpers.exercises.notebook03 import (
     check_batchnorm_fix,
@@ -47,6 +48,7 @@ __all__ = [
     "check_resnet_head_swap",
     "check_features_shape",
     "check_hardest_class",
+    "check_weak_classes",
     "check_batchnorm_fix",
     "check_early_layer_accuracy",
     "check_cartoon_accuracy",

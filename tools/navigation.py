@@ -53,9 +53,9 @@ def nav_text(path: Path) -> str:
         return f"< {link(lesson, path)} | {link(index, path)} >{korean_link(path)}"
     order = sorted({*lessons(), *map(lesson_of, solutions())})  # a lesson about to be generated has its place too
     position = order.index(path)
-    previous = link(order[position - 1], path) if position > 0 else link(index, path)
+    previous = f"{link(order[position - 1], path)} | " if position > 0 else ""  # the first lesson: the index only
     following = f" | {link(order[position + 1], path)} >" if position + 1 < len(order) else " >"
-    return f"< {previous} | {link(index, path)}{following}{korean_link(path)}"
+    return f"< {previous}{link(index, path)}{following}{korean_link(path)}"
 
 
 def contents_text() -> str:

@@ -175,6 +175,10 @@ KOREAN: dict[str, str] = {
     ),
     "expected a tensor or a shape, got {type}": "텐서나 shape가 와야 합니다 (받은 것: {type})",
     "one image: torch.zeros(1, 3, {size}, {size})": "이미지 한 장: torch.zeros(1, 3, {size}, {size})",
+    "expected a list of class names, got {type}": "클래스 이름의 리스트가 와야 합니다 (받은 것: {type})",
+    "{item} is not one of the classes": "{item}은(는) 클래스 이름이 아닙니다",
+    "not the classes below half": "절반 미만인 클래스들이 아닙니다",
+    "a name appears twice, or not in the order of the classes": "이름이 두 번 나오거나, 클래스 순서대로가 아닙니다",
     "count the hits per true class, divide by that class's images": (
         "실제 클래스별로 맞힌 수를 세어 그 클래스의 이미지 수로 나누세요"
     ),
@@ -182,8 +186,8 @@ KOREAN: dict[str, str] = {
     "which of these changes the mode BatchNorm looks at, `module.training`?": (
         "이 중 BatchNorm이 보는 모드인 `module.training`을 바꾸는 것은 무엇일까요?"
     ),
-    "fit on the training photos' features.14 features, score on the test photos'": (
-        "학습 사진의 features.14 특징으로 fit하고, 테스트 사진의 특징으로 score하세요"
+    "fit on the training photos' features.14 features, score on the validation photos'": (
+        "학습 사진의 features.14 특징으로 fit하고, 검증 사진의 특징으로 score하세요"
     ),
     "head.eval(), then head(cartoon_features).argmax(dim=1) against the targets": (
         "head.eval() 후 head(cartoon_features).argmax(dim=1)를 정답 레이블(targets)과 비교하세요"
@@ -283,6 +287,9 @@ KOREAN: dict[str, str] = {
     ),
     "fine-tuning is already ahead at every amount from a smaller one on": (
         "더 적은 이미지 수부터 이미 모든 지점에서 파인튜닝이 앞섭니다"
+    ),
+    "compare the interval with zero and with ±2 points, as section 4 does": (
+        "4절처럼 구간을 0, 그리고 ±2포인트와 비교하세요"
     ),
     "a higher score is farther from ImageNet": "점수가 높을수록 ImageNet에서 멉니다",
     "the real runs": "실제 실행 결과",

@@ -13,6 +13,7 @@ from torch import nn
 
 from tlhelpers.exercises.checks import (
     CheckResult,
+    _correct,
     _not_attempted,
     _same_shape,
     _t,
@@ -87,3 +88,36 @@ def check_hardest_class(
         name=name,
         hint=_t("count the hits per true class, divide by that class's images"),
     )
+
+
+@checker
+def check_weak_classes(
+    answer: Any,
+    top1: Any,
+    targets: Any,
+    classes: Sequence[str],
+    related: dict,
+    threshold: float = 0.5,
+    name: str | None = "exercise 4",
+) -> CheckResult:
+    """02 · 4: the classes whose images the ImageNet head puts into a related ImageNet class less often than
+    ``threshold``, in the order of ``classes``."""
+    if is_unanswered(answer):
+        return _not_attempted(name)
+    if not isinstance(answer, (list, tuple)) or not all(isinstance(item, str) for item in answer):
+        return _wrong(_t("expected a list of class names, got {type}", type=type(answer).__name__), None, name)
+    strangers = [item for item in answer if item not in classes]
+    if strangers:
+        return _wrong(_t("{item} is not one of the classes", item=repr(strangers[0])), None, name)
+    rates = {}
+    for index, class_name in enumerate(classes):
+        mine = [int(guess) in related[class_name] for guess, truth in zip(top1, targets) if int(truth) == index]
+        rates[class_name] = sum(mine) / len(mine)
+    expected = [class_name for class_name in classes if rates[class_name] < threshold]
+    if set(answer) != set(expected):
+        return _wrong(
+            _t("not the classes below half"), _t("count the hits per true class, divide by that class's images"), name
+        )
+    if list(answer) != expected:
+        return _wrong(_t("a name appears twice, or not in the order of the classes"), None, name)
+    return _correct(name)

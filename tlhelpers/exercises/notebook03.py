@@ -24,7 +24,7 @@ from tlhelpers.state import eval_mode, seeded
 
 @checker
 def check_batchnorm_fix(answer: Any, name: str | None = "exercise 1") -> CheckResult:
-    """03 · 1: the change that stops BatchNorm's running statistics from moving."""
+    """03 · 1: the one change that makes a train-mode, no_grad backbone give the ImageNet embeddings."""
     return check_choice.__wrapped__(
         answer,
         ["a", "b", "c", "d"],
@@ -59,7 +59,7 @@ def check_early_layer_accuracy(
         _logistic_accuracy(*train, *test),
         0.02,
         name,
-        _t("fit on the training photos' features.14 features, score on the test photos'"),
+        _t("fit on the training photos' features.14 features, score on the validation photos'"),
     )
 
 

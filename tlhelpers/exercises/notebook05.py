@@ -1,4 +1,7 @@
-"""The exercise checkers of notebook 05 · The decision matrix, one per exercise (see :mod:`tlhelpers.exercises`)."""
+"""The exercise checkers of notebooks 05a (how far from ImageNet) and 05b (the decision matrix), one per exercise.
+
+See :mod:`tlhelpers.exercises`. The docstrings name the exercise as "05a · 1" etc.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from tlhelpers.exercises.checks import (
 
 @checker
 def check_layers_closer(answer: Any, model: nn.Module, moments: dict, name: str | None = "exercise 1") -> CheckResult:
-    """05 · 1: at how many BatchNorm layers the photo stamps are closer to ImageNet than the cartoons."""
+    """05a · 1: at how many BatchNorm layers the photo stamps are closer to ImageNet than the cartoons."""
     if is_unanswered(answer):
         return _not_attempted(name)
     from tlhelpers import similarity  # lazily: checks stays importable without the similarity stack
@@ -51,8 +54,8 @@ def _fashion_means(runs: Sequence[dict]) -> dict[tuple[int, str], float]:
 
 
 @checker
-def check_crossover(answer: Any, runs: Sequence[dict], name: str | None = "exercise 2") -> CheckResult:
-    """05 · 2: the fewest images per class from which fine-tuning stays ahead of feature extraction on Fashion-MNIST."""
+def check_crossover(answer: Any, runs: Sequence[dict], name: str | None = "exercise 1") -> CheckResult:
+    """05b · 1: the fewest images per class from which fine-tuning stays ahead of feature extraction (Fashion-MNIST)."""
     if is_unanswered(answer):
         return _not_attempted(name)
     means = _fashion_means(runs)
@@ -74,9 +77,9 @@ def check_crossover(answer: Any, runs: Sequence[dict], name: str | None = "exerc
 
 @checker
 def check_farthest_class(
-    answer: Any, model: nn.Module, photos: Any, seed: int, name: str | None = "exercise 3"
+    answer: Any, model: nn.Module, photos: Any, seed: int, name: str | None = "exercise 2"
 ) -> CheckResult:
-    """05 · 3: the photo-stamp class whose similarity score, scored on its own, is the highest (farthest)."""
+    """05a · 2: the photo-stamp class whose similarity score, scored on its own, is the highest (farthest)."""
     if is_unanswered(answer):
         return _not_attempted(name)  # before scoring: the scores take seconds
     from tlhelpers import similarity
@@ -95,8 +98,8 @@ def check_farthest_class(
 
 
 @checker
-def check_paired_margin(paired_margin: Any, runs: Sequence[dict], name: str | None = "exercise 4") -> CheckResult:
-    """05 · 4: ``paired_margin(runs, dataset, n_per_class, a, b)`` → mean over seeds of a's − b's accuracy, in points.
+def check_paired_margin(paired_margin: Any, runs: Sequence[dict], name: str | None = "exercise 2") -> CheckResult:
+    """05b · 2: ``paired_margin(runs, dataset, n_per_class, a, b)`` → mean over seeds of a's − b's accuracy, in points.
 
     Checked on the real runs and on a shuffled copy with one of b's seeds missing (pairs only the common seeds).
     """
@@ -143,3 +146,45 @@ def check_paired_margin(paired_margin: Any, runs: Sequence[dict], name: str | No
                 name,
             )
     return _correct(name)
+
+
+@checker
+def check_farther_at_64(
+    answer: Any, model: nn.Module, weights: Any, seed: int, name: str | None = "exercise 3"
+) -> CheckResult:
+    """05a · 3: of the photo stamps and section 2's Fashion-MNIST images, the one farther from ImageNet at 64 px."""
+    if is_unanswered(answer):
+        return _not_attempted(name)  # before scoring: the scores take seconds
+    from tlhelpers import similarity
+    from tlhelpers.data import fashion_mnist, per_class_subset, stamps, weights_transform
+
+    small = weights_transform(weights, 64)
+    scores = {
+        "photo stamps": similarity.similarity_score(model, stamps("photo", "all", small), seed=seed),
+        "Fashion-MNIST": similarity.similarity_score(
+            model, per_class_subset(fashion_mnist("test", small), 8, seed=seed), seed=seed
+        ),
+    }
+    return check_choice.__wrapped__(
+        answer, list(scores), max(scores, key=scores.get), name=name, hint=_t("a higher score is farther from ImageNet")
+    )
+
+
+@checker
+def check_rule_outcome(
+    answer: Any, runs: Sequence[dict], dataset: str, n_per_class: int, name: str | None = "exercise 3"
+) -> CheckResult:
+    """05b · 3: the rule's word for fine-tuning against feature extraction (last layer) at one point of the sweep."""
+    if is_unanswered(answer):
+        return _not_attempted(name)
+    from tlhelpers.decision_matrix.results import OUTCOMES, margin_between, point_runs
+
+    found = point_runs(runs, dataset, n_per_class)
+    expected = margin_between(found["fine_tuning"], found["features"]).outcome
+    return check_choice.__wrapped__(
+        answer,
+        list(OUTCOMES),
+        expected,
+        name=name,
+        hint=_t("compare the interval with zero and with ±2 points, as section 4 does"),
+    )
