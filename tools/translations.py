@@ -168,7 +168,7 @@ def korean_plain(text: str) -> str:
         value = float(match.group(1).replace(",", "")) * _KOREAN_UNITS[match.group(2)]
         return f"{int(value):,}" if value == int(value) else f"{value:g}"
 
-    text = re.sub(r"(\d[\d,]*(?:\.\d+)?)\s?([천만억])", unit, text)
+    text = re.sub(r"(\d(?:[\d,]*\d)?(?:\.\d+)?)\s?([천만억])(?!화)", unit, text)  # not "만화" (cartoon)
     text = re.sub(rf"(?<=[\d%×])(?=[{_HANGUL}])", " ", text)
     return re.sub(rf"(?<=[{_HANGUL}])(?=\d)", " ", text)
 
