@@ -341,21 +341,24 @@ def quadrant_verdicts(rows: Sequence[dict]) -> dict[tuple[str, str], Verdict]:
 
 def rules_table(rows: Sequence[dict]) -> str:
     """Each quadrant: its point, the winner with its margin and the rule's word, and each source's claim held or not."""
-    lines = [
-        f"{'quadrant':20} {'point':24} {'measured winner':34} {'margin over runner-up':34} "
-        + " ".join(f"{name + ' claim':>30}" for name in RULES)
-    ]
+    table = [["quadrant", "point", "measured winner", "margin over runner-up", *(f"{name} claim" for name in RULES)]]
     for quadrant, (dataset, n) in QUADRANTS.items():
         found = verdict(rows, dataset, n)
         cells = []
         for rule in RULES.values():
-            outcome, _ = rule_outcome(rows, dataset, n, rule[quadrant])
-            cells.append(f"{' / '.join(SHORT_NAMES[s] for s in rule[quadrant])}: {outcome}")
-        lines.append(
-            f"{', '.join(quadrant):20} {DATASETS[dataset] + f', {n}/class':24} {STRATEGIES[found.winner]:34} "
-            f"{found.margin_text() + ': ' + found.outcome:34} " + " ".join(f"{c:>30}" for c in cells)
+            outcome_word, _ = rule_outcome(rows, dataset, n, rule[quadrant])
+            cells.append(f"{' / '.join(SHORT_NAMES[s] for s in rule[quadrant])}: {outcome_word}")
+        table.append(
+            [
+                ", ".join(quadrant),
+                f"{DATASETS[dataset]}, {n}/class",
+                STRATEGIES[found.winner],
+                f"{found.margin_text()}: {found.outcome}",
+                *cells,
+            ]
         )
-    return "\n".join(lines)
+    widths = [max(len(line[column]) for line in table) for column in range(len(table[0]))]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table)
 
 
 claims_table = rules_table
