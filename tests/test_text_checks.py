@@ -260,11 +260,32 @@ def test_a_printed_output_can_leak(tmp_path):
         "The sweep trains on 3 seeds of Fashion-MNIST with 1,000 images per class.",  # a bare 3 is not 3.31 points
         "A ResNet-50 has 37 layers and a fully connected head.",  # one word of the question only
         "Exercise 4 has four options, a) to d).",
+        "Fine-tuning and feature extraction tie at 1,000 images per class when the interval lies within ±3 points.",
+        "Fine-tuning minus feature extraction at 1,000 images per class: the interval runs from +1 to +3 points.",
     ],
 )
 def test_what_is_no_leak(tmp_path, innocent):
     student, solution = course(tmp_path, innocent)
     assert text_checks.leaks(student) == text_checks.leaks(solution) == []
+
+
+def test_a_quoted_option_leaks_only_about_the_questions_own_point(tmp_path, monkeypatch):
+    monkeypatch.setitem(
+        QUESTIONS,
+        3,
+        (
+            "**Exercise 3.** What does the rule call fine-tuning against feature extraction on Fashion-MNIST at 100 "
+            'images per class: `"clear"`, `"tie"` or `"undecided"`?',
+            "rule_word",
+            'assert plain.text(rule_word) == "undecided"',
+        ),
+    )
+    innocent = "Undecided is not a tie: fine-tuning and feature extraction on Fashion-MNIST can still differ."
+    student, _ = course(tmp_path, innocent)
+    assert not [line for line in text_checks.leaks(student) if "exercise 3" in line]
+    leaking = "On Fashion-MNIST at 100 images per class fine-tuning against feature extraction is undecided."
+    student, _ = course(tmp_path / "leak", leaking)
+    assert [line for line in text_checks.leaks(student) if "exercise 3" in line]
 
 
 # --- 4. verdict words ---------------------------------------------------------------------------------------------

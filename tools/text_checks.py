@@ -354,7 +354,12 @@ def _number_leaks(expected: float, sentence: str, question: set[str], specific: 
         if not whole and not claims._backed(value, decimals, percent, {abs(expected)}):
             continue
         for start, end in _places(sentence, written):
-            signed = sentence[max(0, start - 1) : start] in ("+", "-", "−")
+            sign = sentence[max(0, start - 1) : start]
+            if sign == "±" or (sign in ("-", "−") and expected > 0):
+                continue  # a tolerance, or the other sign: not this value
+            if re.match(r"\s+to\s+[+\-−]?\d", sentence[end:]) or re.search(r"\bto\s+[+\-−]?$", sentence[:start]):
+                continue  # an interval's end is not the margin itself
+            signed = sign in ("+", "-", "−")
             unit = re.match(r"\s*points?\b", sentence[end:])
             if not whole and not (decimals or percent or signed or unit):
                 continue  # "3" alone is too common to stand for 3.31; "+3", "3 points", "3.3" are not
@@ -403,6 +408,13 @@ def leaks(path: Path) -> list[str]:
                     problems += [f"{where} ({how}): “{text}”"] if how else []
                     continue
                 found = [sentence for sentence in sentences(text) if _leaks(answer, sentence, words, specific)]
+                if answer.kind == "word" and re.search(rf"[\"`']{re.escape(str(answer.value))}[\"`']", question):
+                    # one of the options the question quotes ("clear", "tie" or "undecided"): naming it is no leak,
+                    # saying it about the question's own point (one of its numbers, such as "100") is
+                    points = [n for n in re.findall(r"\d[\d,]*", claims.prose(question)) if len(n) >= 2]
+                    found = [
+                        s for s in found if any(re.search(rf"(?<![\d,]){re.escape(n)}(?![\d,])", s) for n in points)
+                    ]
                 problems += [f"{where}: “{sentence}”" for sentence in found]
     return problems
 
