@@ -42,6 +42,7 @@ CITED: dict[str, dict[str, str]] = {
     "05b": {
         "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 "
         "(tlhelpers.decision_matrix.results.mean_interval)",
+        "1.96 ×": "the standard normal quantile z(0.975), 1.960 (tlhelpers.decision_matrix.results.margin_between)",
     },
     "06": {
         "0.5": "LogME's weighted Kendall tau over ImageNet models, low end across eight target datasets: "
