@@ -79,6 +79,7 @@ def test_a_job_is_named_by_its_whole_configuration():
 
 def test_job_files_round_trip_and_bad_ones_are_redone(tmp_path):
     job, row = Job("photos", 1, 0, "features"), fake_rows({"features": [0.5]}, n_per_class=1)[0]
+    row |= {"correct": "10", "labels": "01", "held_out": "0123456789ab"}  # a row keeps its held-out images
     assert read_job_result(tmp_path, job) is None
     write_job_result(tmp_path, job, row)
     assert read_job_result(tmp_path, job) == row

@@ -40,8 +40,6 @@ CITED: dict[str, dict[str, str]] = {
         "100,000": "ILSVRC-2012's test set: Russakovsky et al., IJCV 115 (2015), table 2",
     },
     "05b": {
-        "4.3 ×": "Student's t quantile t(0.975) with 2 degrees of freedom, 4.303 "
-        "(tlhelpers.decision_matrix.results.mean_interval)",
         "1.96 ×": "the standard normal quantile z(0.975), 1.960 (tlhelpers.decision_matrix.results.margin_between)",
     },
     "06": {
